@@ -1,0 +1,4 @@
+package dev.vulcan.api;
+
+/** GET /healthz. */
+public record Health(String status, String node, String version) {}

@@ -1,0 +1,32 @@
+package dev.vulcan.daemon.backend;
+
+import dev.vulcan.api.Isolation;
+import java.util.Set;
+
+/**
+ * One kind of sandbox. A backend starts, watches, kills and cleans up its own sandboxes; it
+ * never touches the database or HTTP. Implementations are AutoCloseable: closing ends every
+ * sandbox they still run.
+ */
+public interface Backend extends AutoCloseable {
+
+    Isolation isolation();
+
+    /** The runtimes this backend can run code in. */
+    Set<Runtime> runtimes();
+
+    /** Whether this backend works on this machine; computed once and cached. */
+    BackendStatus probe();
+
+    /** Static facts for /v1/backends: networking, file system, isolation strength. */
+    BackendTraits traits();
+
+    /**
+     * Starts one execution and returns at once; the outcome completes when it ends. Throws
+     * {@link BackendUnavailableException} when the backend cannot run anything now.
+     */
+    Execution start(ExecutionRequest request, LogSink logs);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,48 @@
+package dev.vulcan.daemon.backend;
+
+import java.util.Locale;
+
+/**
+ * The language a workload's code is written in. node, javascript and js are JavaScript;
+ * typescript, ts and deno are TypeScript.
+ */
+public enum Runtime {
+    JAVASCRIPT(Language.JAVASCRIPT),
+    TYPESCRIPT(Language.TYPESCRIPT),
+    PYTHON(Language.PYTHON),
+    GO(Language.GO),
+    SHELL(Language.SHELL);
+
+    public enum Language { JAVASCRIPT, TYPESCRIPT, PYTHON, GO, SHELL }
+
+    private final Language language;
+
+    Runtime(Language language) {
+        this.language = language;
+    }
+
+    public Language language() {
+        return language;
+    }
+
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses a runtime name with its aliases; throws IllegalArgumentException listing the accepted ones. */
+    public static Runtime parse(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("runtime is required (accepted: " + ACCEPTED + ")");
+        }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "node", "nodejs", "javascript", "js" -> JAVASCRIPT;
+            case "typescript", "ts", "deno" -> TYPESCRIPT;
+            case "python", "python3", "py" -> PYTHON;
+            case "go", "golang" -> GO;
+            case "shell", "sh" -> SHELL;
+            default -> throw new IllegalArgumentException("unknown runtime '" + name + "' (accepted: " + ACCEPTED + ")");
+        };
+    }
+
+    private static final String ACCEPTED = "node, javascript, js, typescript, ts, deno, python, go, shell";
+}
