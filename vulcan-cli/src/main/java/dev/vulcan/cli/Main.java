@@ -1,0 +1,37 @@
+package dev.vulcan.cli;
+
+import picocli.CommandLine;
+
+/** Entry point of the vulcan command; `vulcan daemon` is dispatched elsewhere by the launcher. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(commandLine(Environment.system()).execute(args));
+    }
+
+    /** The whole command tree, with the error handling and parsing rules of the CLI. */
+    static CommandLine commandLine(Environment environment) {
+        VulcanCommand root = new VulcanCommand(environment);
+        CommandLine commandLine = new CommandLine(root.spec());
+        commandLine
+                .addSubcommand(new RunCommand(root).spec())
+                .addSubcommand(new StatusCommand(root).spec())
+                .addSubcommand(new LogsCommand(root).spec())
+                .addSubcommand(new LsCommand(root).spec())
+                .addSubcommand(new KillCommand(root).spec())
+                .addSubcommand(new BackendsCommand(root).spec())
+                .addSubcommand(new NodesCommand(root).spec())
+                .addSubcommand(new StatsCommand(root).spec())
+                .addSubcommand(new HelpCommand(root).spec())
+                .addSubcommand(new CompletionCommand(root).spec());
+        ErrorHandler errors = new ErrorHandler(environment);
+        // these settings reach every subcommand registered so far
+        commandLine
+                .setExpandAtFiles(false) // --input @file is ours
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(errors)
+                .setParameterExceptionHandler(errors);
+        return commandLine;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.vulcan.cli;
+
+import dev.vulcan.api.Resources;
+import dev.vulcan.api.WorkloadStatus;
+import dev.vulcan.api.WorkloadsPost;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/** vulcan run: POST /v1/workloads (or /v1/workloads/async) and print the result. */
+final class RunCommand implements Callable<Integer> {
+    private final VulcanCommand root;
+    private final CommandSpec spec;
+
+    RunCommand(VulcanCommand root) {
+        this.root = root;
+        this.spec = Specs.command("run", this,
+                "Run code in a sandbox and print the JSON it returns.",
+                "Waits for the result unless --async is given. Give exactly one of --code or --file.");
+        spec.addOption(Specs.option("--runtime", String.class, "RUNTIME",
+                "node, typescript, python, go, shell, ... (default: told by the --file extension, else the daemon's)"));
+        spec.addOption(Specs.option("--code", String.class, "CODE", "the source to run"));
+        spec.addOption(Specs.option("--file", String.class, "PATH", "a file holding the source to run"));
+        spec.addOption(Specs.option("--input", String.class, "JSON|@FILE",
+                "the input, as JSON text, @FILE to read it from a file, or @- from standard input"));
+        spec.addOption(Specs.option("--isolation", String.class, "ISOLATION",
+                "auto (default), isolate, container, gvisor or microvm"));
+        spec.addOption(Specs.option("--cpus", Integer.class, "N", "CPUs (default: the daemon's, 1)"));
+        spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: the daemon's, 128)"));
+        spec.addOption(Specs.option("--timeout", Integer.class, "SECONDS", "time limit (default: the daemon's, 30)"));
+        spec.addOption(Specs.flag(new String[] {"--async"}, "start the workload and print its id without waiting"));
+    }
+
+    CommandSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        String code = Specs.value(spec, "--code");
+        String fileName = Specs.value(spec, "--file");
+        String input = Specs.value(spec, "--input");
+        if ((code == null) == (fileName == null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --code or --file");
+        }
+        String source = code;
+        String runtimeName = Specs.value(spec, "--runtime");
+        if (fileName != null) {
+            Path file = Path.of(fileName);
+            source = readSource(file);
+            if (runtimeName == null) {
+                runtimeName = Runtimes.fromFileName(String.valueOf(file.getFileName())).orElseThrow(
+                        () -> new ParameterException(spec.commandLine(),
+                                "cannot tell the runtime of " + file + " from its extension: give --runtime"));
+            }
+        }
+        DaemonClient client = root.client();
+        JsonNode inputJson = input == null ? null : parseInput(client, input);
+        WorkloadsPost post = new WorkloadsPost(runtimeName, Specs.value(spec, "--isolation"), source, inputJson,
+                new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout")));
+
+        if (Specs.given(spec, "--async")) {
+            ApiReply reply = client.post("/v1/workloads/async", post);
+            root.out().println(root.json() ? reply.pretty() : Fields.text(reply.tree(), "id"));
+            root.out().flush();
+            return 0;
+        }
+        ApiReply reply = client.post("/v1/workloads", post);
+        JsonNode workload = reply.tree();
+        boolean completed = WorkloadStatus.COMPLETED.wire().equals(Fields.text(workload, "status"));
+        if (root.json()) {
+            root.out().println(reply.pretty());
+        } else if (completed) {
+            JsonNode output = workload.get("output");
+            root.out().println(output == null ? "null" : ApiReply.pretty(client.mapper(), output));
+        } else {
+            root.err().println(failure(workload));
+        }
+        root.out().flush();
+        root.err().flush();
+        return completed ? 0 : ErrorHandler.FAILED;
+    }
+
+    /** "failed: exception: TypeError: x is not a function", leaving out what the daemon did not say. */
+    static String failure(JsonNode workload) {
+        List<String> parts = new ArrayList<>(3);
+        String status = Fields.text(workload, "status");
+        parts.add(status == null ? "unknown" : status);
+        for (String field : List.of("reason", "error")) {
+            String value = Fields.text(workload, field);
+            if (value != null && !value.isEmpty()) {
+                parts.add(value);
+            }
+        }
+        if (WorkloadStatus.PENDING.wire().equals(status) || WorkloadStatus.RUNNING.wire().equals(status)) {
+            parts.add("not finished; see: vulcan status " + Fields.text(workload, "id"));
+        }
+        return String.join(": ", parts).replace('\n', ' ');
+    }
+
+    private String readSource(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "cannot read " + path + ": " + reason(e));
+        }
+    }
+
+    private JsonNode parseInput(DaemonClient client, String value) {
+        String text = value;
+        if (value.startsWith("@")) {
+            String name = value.substring(1);
+            try {
+                if (name.equals("-")) {
+                    InputStream stdin = root.environment().stdin();
+                    text = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+                } else {
+                    text = Files.readString(Path.of(name));
+                }
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "cannot read --input " + value + ": " + reason(e));
+            }
+        }
+        try {
+            JsonNode json = client.mapper().readTree(text);
+            if (json == null || json.isMissingNode()) {
+                throw new ParameterException(spec.commandLine(), "--input is empty");
+            }
+            return json;
+        } catch (JacksonException e) {
+            throw new ParameterException(spec.commandLine(), "--input is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException missing -> "no such file";
+            case java.nio.file.AccessDeniedException denied -> "permission denied";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+    }
+}

@@ -1,0 +1,167 @@
+package dev.vulcan.cli.http;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A tiny HTTP/1.1 server on a unix socket for tests: it parses each request and hands it to a
+ * script that writes whatever raw bytes the test wants, when it wants. Connections are served one
+ * after another on one thread.
+ */
+public final class RawServer implements AutoCloseable {
+
+    /** A request as the server read it; header names in lower case. */
+    public record Request(String method, String target, Map<String, String> headers, byte[] body) {
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** The target without its query. */
+        public String path() {
+            int query = target.indexOf('?');
+            return query < 0 ? target : target.substring(0, query);
+        }
+    }
+
+    /** Answers one request by writing to the connection; the server closes it afterwards. */
+    @FunctionalInterface
+    public interface Script {
+        void answer(Request request, Connection connection) throws Exception;
+    }
+
+    /** The server side of one connection. */
+    public static final class Connection {
+        private final SocketChannel channel;
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        public Connection write(String text) throws IOException {
+            return write(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public Connection write(byte[] bytes) throws IOException {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            return this;
+        }
+
+        /** Writes one chunk of a chunked body. */
+        public Connection chunk(byte[] bytes) throws IOException {
+            write(Integer.toHexString(bytes.length) + "\r\n");
+            write(bytes);
+            return write("\r\n");
+        }
+
+        public Connection chunk(String text) throws IOException {
+            return chunk(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public Connection lastChunk() throws IOException {
+            return write("0\r\n\r\n");
+        }
+    }
+
+    private final ServerSocketChannel server;
+    private final Script script;
+    private final Thread thread;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+
+    private RawServer(ServerSocketChannel server, Script script) {
+        this.server = server;
+        this.script = script;
+        this.thread = Thread.ofPlatform().name("raw-http-server").daemon().unstarted(this::serve);
+    }
+
+    public static RawServer start(Path socket, Script script) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        RawServer raw = new RawServer(server, script);
+        raw.thread.start();
+        return raw;
+    }
+
+    public List<Request> requests() {
+        return requests;
+    }
+
+    /** What the scripts threw, so a test can fail on a broken fixture rather than time out. */
+    public List<Throwable> failures() {
+        return failures;
+    }
+
+    private void serve() {
+        while (true) {
+            SocketChannel accepted;
+            try {
+                accepted = server.accept();
+            } catch (IOException closed) {
+                return; // close() was called
+            }
+            try (SocketChannel channel = accepted) {
+                Request request = read(new BufferedInputStream(Channels.newInputStream(channel)));
+                requests.add(request);
+                script.answer(request, new Connection(channel));
+            } catch (Exception | AssertionError e) {
+                failures.add(e);
+            }
+        }
+    }
+
+    private static Request read(InputStream in) throws IOException {
+        String[] requestLine = line(in).split(" ");
+        Map<String, String> headers = new HashMap<>();
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            int colon = header.indexOf(':');
+            headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
+        }
+        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+        return new Request(requestLine[0], requestLine[1], headers, in.readNBytes(length));
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b == -1) {
+                throw new IOException("request cut short");
+            }
+            line.write(b);
+        }
+        String text = line.toString(StandardCharsets.ISO_8859_1);
+        if (!text.endsWith("\r")) {
+            throw new IOException("request line not ended by CRLF: " + text);
+        }
+        return text.substring(0, text.length() - 1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

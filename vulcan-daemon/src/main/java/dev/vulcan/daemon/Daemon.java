@@ -1,0 +1,107 @@
+package dev.vulcan.daemon;
+
+import dev.vulcan.api.Isolation;
+import dev.vulcan.daemon.backend.Backend;
+import dev.vulcan.daemon.backend.BackendRegistry;
+import dev.vulcan.daemon.backend.isolate.IsolateBackend;
+import dev.vulcan.daemon.backend.isolate.IsolateConfig;
+import dev.vulcan.daemon.http.ApiServer;
+import dev.vulcan.daemon.logs.LogStore;
+import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.node.NodeIdentity;
+import dev.vulcan.daemon.store.Database;
+import dev.vulcan.daemon.workload.LimitPolicy;
+import dev.vulcan.daemon.workload.WorkloadRepository;
+import dev.vulcan.daemon.workload.WorkloadService;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds the object graph with constructors, starts it in dependency order
+ * and closes it in reverse.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    static final String VERSION = "0.1.0";
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private ApiServer api;
+
+    /** Builds and starts everything; on failure closes what was started and rethrows. */
+    public static Daemon start(DaemonConfig config) throws Exception {
+        Daemon daemon = new Daemon();
+        try {
+            daemon.boot(config);
+            return daemon;
+        } catch (Exception | Error e) {
+            daemon.close();
+            throw e;
+        }
+    }
+
+    private void boot(DaemonConfig config) throws Exception {
+        Clock clock = Clock.systemUTC();
+        StateDir state = new StateDir(config.stateDir());
+        NodeIdentity node = NodeIdentity.detect(config.nodeName());
+        Database database = own(Database.open(state.database()));
+        WorkloadRepository repository = new WorkloadRepository(database);
+        LogStore logs = new LogStore(state.logs(), clock);
+        Metrics metrics = new Metrics();
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config), Backends.notBuilt()));
+        WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
+                LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
+        workloads.failInterrupted();
+        own(workloads);
+        api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
+                new ApiServer.Services(workloads, logs, backends, metrics, node, clock, VERSION)));
+        api.start();
+        log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
+                .addKeyValue("version", VERSION).log("daemon started");
+    }
+
+    private <T extends AutoCloseable> T own(T component) {
+        started.push(component);
+        return component;
+    }
+
+    public int tcpPort() {
+        return api.tcpPort();
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                log.atWarn().setCause(e).addKeyValue("component", component.getClass().getSimpleName())
+                        .log("component did not close cleanly");
+            }
+        }
+    }
+
+    /** Which backends this build installs, and why the others are missing. */
+    static final class Backends {
+        private Backends() {}
+
+        static List<Backend> installed(DaemonConfig config) {
+            return List.of(new IsolateBackend(
+                    IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
+                            .withHostsPerMemoryClass(config.isolateHosts())));
+        }
+
+        static Map<Isolation, String> notBuilt() {
+            return Map.of(
+                    Isolation.CONTAINER, "not implemented yet on this node (OCI backend: issue 3)",
+                    Isolation.GVISOR, "not implemented yet on this node (gVisor backend: issue 5)",
+                    Isolation.MICROVM, "not implemented yet on this node (QEMU microVM backend: issue 6)");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.vulcan.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `vulcan daemon`: runs the node daemon in the foreground until SIGTERM or SIGINT. */
+@Command(name = "vulcan daemon", mixinStandardHelpOptions = true, version = "vulcan daemon " + Daemon.VERSION,
+        description = "Run the Vulcan node daemon in the foreground.")
+public final class Main implements Callable<Integer> {
+
+    @Option(names = "--state-dir", defaultValue = "${env:VULCAN_STATE_DIR:-/var/lib/vulcan}",
+            description = "State directory (database, logs, token). Env VULCAN_STATE_DIR. Default: ${DEFAULT-VALUE}")
+    Path stateDir;
+
+    @Option(names = "--socket", defaultValue = "${env:VULCAN_SOCKET:-/run/vulcan/vulcan.sock}",
+            description = "Unix socket of the API. Env VULCAN_SOCKET. Default: ${DEFAULT-VALUE}")
+    Path socket;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT",
+            description = "Also serve the API on TCP; callers need the bearer token in STATE_DIR/api-token.")
+    String listen;
+
+    @Option(names = "--node-name", description = "Name of this node (default: the host name).")
+    String nodeName;
+
+    @Option(names = "--deno", description = "Deno binary for the isolate backend (default: the one in isolate-host/).")
+    Path deno;
+
+    @Option(names = "--isolate-hosts", defaultValue = "4",
+            description = "Deno host processes per memory class (each runs one workload at a time). Default: ${DEFAULT-VALUE}")
+    int isolateHosts;
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
+        DaemonConfig config = new DaemonConfig(home, stateDir.toAbsolutePath(), socket.toAbsolutePath(),
+                listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts);
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
+        // everything in order on the main thread and exits 0, as supervisors expect.
+        for (String signal : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stopRequested.countDown());
+        }
+        try (Daemon daemon = Daemon.start(config)) {
+            stopRequested.await();
+            org.slf4j.LoggerFactory.getLogger(Main.class).atInfo().log("stopping on signal");
+        }
+        return 0;
+    }
+
+    static InetSocketAddress parseListen(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new CommandLine.TypeConversionException("--listen must be HOST:PORT, got '" + text + "'");
+        }
+        String host = text.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            return new InetSocketAddress(host.isEmpty() ? "127.0.0.1" : host, Integer.parseInt(text.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("--listen port must be a number, got '" + text + "'");
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            System.err.println("vulcan daemon: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            org.slf4j.LoggerFactory.getLogger(Main.class).atDebug().setCause(e).log("start-up failed");
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.vulcan.daemon;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/** The node's state directory: database, logs, runtime sockets and the API token. */
+final class StateDir {
+
+    private final Path root;
+
+    StateDir(Path root) throws IOException {
+        this.root = root;
+        Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    Path database() {
+        return root.resolve("vulcan.db");
+    }
+
+    Path logs() {
+        return root.resolve("logs");
+    }
+
+    /** The bearer token for TCP callers: created once (mode 0600), then reused. */
+    String apiToken() throws IOException {
+        Path file = root.resolve("api-token");
+        if (!Files.exists(file)) {
+            byte[] secret = new byte[32];
+            new SecureRandom().nextBytes(secret);
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(file, HexFormat.of().formatHex(secret) + "\n");
+            } catch (FileAlreadyExistsException raced) {
+                // another start wrote it first; use theirs
+            }
+        }
+        return Files.readString(file).strip();
+    }
+}

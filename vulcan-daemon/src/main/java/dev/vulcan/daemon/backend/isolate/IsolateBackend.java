@@ -1,0 +1,161 @@
+package dev.vulcan.daemon.backend.isolate;
+
+import dev.vulcan.api.Isolation;
+import dev.vulcan.daemon.backend.Backend;
+import dev.vulcan.daemon.backend.BackendStatus;
+import dev.vulcan.daemon.backend.BackendTraits;
+import dev.vulcan.daemon.backend.BackendUnavailableException;
+import dev.vulcan.daemon.backend.Execution;
+import dev.vulcan.daemon.backend.ExecutionRequest;
+import dev.vulcan.daemon.backend.LogSink;
+import dev.vulcan.daemon.backend.Runtime;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs JavaScript and TypeScript in V8 isolates: each workload gets a fresh Deno Worker with no
+ * permissions, inside a supervised Deno host process that runs one workload at a time. Hosts are
+ * pooled per memory limit because V8's heap cap is per process, and running out of it ends the
+ * process: the blast radius of a runaway workload is its own host.
+ */
+public final class IsolateBackend implements Backend {
+
+    private static final Logger log = LoggerFactory.getLogger(IsolateBackend.class);
+
+    private final IsolateConfig config;
+    private final JsonMapper mapper = JsonMapper.builder().build();
+    private final Map<Integer, HostPool> pools = new ConcurrentHashMap<>();
+    private final Set<Process> processes = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger hostIndex = new AtomicInteger();
+    private final AtomicLong executionIndex = new AtomicLong();
+    private final ScheduledExecutorService scheduler =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("isolate-timer").factory());
+    private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile BackendStatus status;
+    private volatile boolean closed;
+
+    public IsolateBackend(IsolateConfig config) {
+        this.config = config;
+        long interval = config.healthCheckInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Isolation isolation() {
+        return Isolation.ISOLATE;
+    }
+
+    @Override
+    public Set<Runtime> runtimes() {
+        return Set.of(Runtime.JAVASCRIPT, Runtime.TYPESCRIPT);
+    }
+
+    @Override
+    public BackendStatus probe() {
+        BackendStatus known = status;
+        if (known == null) {
+            synchronized (this) {
+                if (status == null) {
+                    status = DenoProbe.probe(config);
+                    log.atInfo().addKeyValue("available", status.isAvailable()).addKeyValue("status", status)
+                            .log("isolate backend probed");
+                }
+                known = status;
+            }
+        }
+        return known;
+    }
+
+    @Override
+    public BackendTraits traits() {
+        return new BackendTraits("none", "none", "process + V8 isolate (Deno permissions: none)");
+    }
+
+    @Override
+    public Execution start(ExecutionRequest request, LogSink logs) {
+        String lang = switch (request.runtime()) {
+            case JAVASCRIPT -> "js";
+            case TYPESCRIPT -> "ts";
+            case PYTHON, GO, SHELL -> throw new IllegalArgumentException(
+                    "the isolate backend runs JavaScript and TypeScript, not " + request.runtime().wire());
+        };
+        if (closed) {
+            throw new BackendUnavailableException("the isolate backend is closed");
+        }
+        if (probe() instanceof BackendStatus.Unavailable(String reason)) {
+            throw new BackendUnavailableException("the isolate backend is unavailable: " + reason);
+        }
+        HostPool pool = pools.computeIfAbsent(request.limits().memMb(),
+                memMb -> new HostPool(memMb, config, this::newHost, scheduler));
+        IsolateExecution execution = new IsolateExecution(Long.toString(executionIndex.incrementAndGet()), request,
+                lang, logs, pool, callbacks);
+        pool.submit(execution);
+        if (closed) {
+            pool.close();
+        }
+        return execution;
+    }
+
+    /** Every host process currently alive, for tests and diagnostics. */
+    List<IsolateHost> hosts() {
+        return pools.values().stream().flatMap(p -> p.hosts().stream()).toList();
+    }
+
+    private IsolateHost newHost(int memMb, IsolateHost.Events events) {
+        return new IsolateHost(hostIndex.incrementAndGet(), memMb, config, events, scheduler, processes, mapper);
+    }
+
+    private void checkHealth() {
+        for (HostPool pool : pools.values()) {
+            try {
+                pool.checkHealth();
+            } catch (RuntimeException e) {
+                log.atWarn().setCause(e).log("isolate health check failed");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        pools.values().forEach(HostPool::close);
+        for (Process process : processes) {
+            process.destroyForcibly();
+        }
+        scheduler.shutdownNow();
+        callbacks.shutdown();
+        deleteSockets();
+        log.atInfo().log("isolate backend closed");
+    }
+
+    private void deleteSockets() {
+        if (!Files.isDirectory(config.runDir())) {
+            return;
+        }
+        try (DirectoryStream<Path> sockets = Files.newDirectoryStream(config.runDir(), "isolate-*.sock")) {
+            for (Path socket : sockets) {
+                Files.deleteIfExists(socket);
+            }
+        } catch (IOException e) {
+            log.atWarn().setCause(e).addKeyValue("dir", config.runDir()).log("could not delete isolate sockets");
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package dev.vulcan.daemon.backend.isolate;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One Deno host process and its socket, watched by one supervising virtual thread that starts
+ * the process, reads every event it sends and reports how it ended.
+ */
+final class IsolateHost {
+
+    /** What a host reports to its pool; called on the host's supervisor thread. */
+    interface Events {
+        /** The host has a blank worker booted: the next run starts at once. */
+        void ready(IsolateHost host);
+
+        void finished(IsolateHost host, IsolateExecution execution);
+
+        void died(IsolateHost host, HostExit exit);
+    }
+
+    /**
+     * STARTING until the first "ready"; IDLE with a blank worker waiting; BUSY running one
+     * workload; WARMING after a result until the next blank worker has booted; CLOSED at the end.
+     */
+    enum State { STARTING, IDLE, BUSY, WARMING, CLOSED }
+
+    static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration EXIT_GRACE = Duration.ofSeconds(1);
+    private static final int TAIL_LINES_IN_MESSAGES = 12;
+    private static final Logger log = LoggerFactory.getLogger(IsolateHost.class);
+
+    private final int index;
+    private final int memMb;
+    private final IsolateConfig config;
+    private final Events events;
+    private final ScheduledExecutorService scheduler;
+    private final Set<Process> processes;
+    private final JsonMapper mapper;
+    private final OutputTail output = new OutputTail();
+    private final AtomicLong pingSeq = new AtomicLong();
+    private final AtomicLong pongSeq = new AtomicLong();
+    private final AtomicLong runs = new AtomicLong();
+
+    // Written under the pool's lock; read anywhere.
+    private volatile State state = State.STARTING;
+    private volatile IsolateExecution current;
+    private volatile long idleSinceNanos = System.nanoTime();
+
+    private volatile boolean doomed;
+    private volatile Process process;
+    private volatile ServerSocketChannel server;
+    private volatile HostConnection connection;
+    private volatile Thread supervisor;
+
+    IsolateHost(int index, int memMb, IsolateConfig config, Events events, ScheduledExecutorService scheduler,
+            Set<Process> processes, JsonMapper mapper) {
+        this.index = index;
+        this.memMb = memMb;
+        this.config = config;
+        this.events = events;
+        this.scheduler = scheduler;
+        this.processes = processes;
+        this.mapper = mapper;
+    }
+
+    void start() {
+        supervisor = Thread.ofVirtual().name("isolate-host-" + index).start(this::supervise);
+    }
+
+    int memMb() {
+        return memMb;
+    }
+
+    State state() {
+        return state;
+    }
+
+    void state(State next) {
+        state = next;
+        if (next == State.IDLE) {
+            idleSinceNanos = System.nanoTime();
+        }
+    }
+
+    Duration idleFor() {
+        return Duration.ofNanos(System.nanoTime() - idleSinceNanos);
+    }
+
+    IsolateExecution current() {
+        return current;
+    }
+
+    void current(IsolateExecution execution) {
+        current = execution;
+    }
+
+    /** Whether the host is being ended and must take no more work. */
+    boolean doomed() {
+        return doomed;
+    }
+
+    /** The process id, or -1 before the process is spawned. */
+    long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+
+    void run(IsolateExecution execution) throws IOException {
+        runs.incrementAndGet();
+        send(execution.runCommand());
+    }
+
+    long runs() {
+        return runs.get();
+    }
+
+    void kill(IsolateExecution execution) throws IOException {
+        send(new HostCommand.Kill(execution.id()));
+    }
+
+    /** Pings the host; if no pong arrives within the deadline, the host is destroyed. */
+    void ping(Duration deadline) {
+        long seq = pingSeq.incrementAndGet();
+        try {
+            send(new HostCommand.Ping(seq));
+        } catch (IOException e) {
+            destroy("ping failed: " + e.getMessage());
+            return;
+        }
+        scheduler.schedule(() -> {
+            if (pongSeq.get() < seq && state != State.CLOSED) {
+                destroy("no pong within " + deadline.toMillis() + " ms");
+            }
+        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void send(HostCommand command) throws IOException {
+        HostConnection c = connection;
+        if (c == null) {
+            throw new IOException("isolate host " + index + " is not connected");
+        }
+        c.send(command);
+    }
+
+    /** Ends the process now; the supervisor then reports the death to the pool. */
+    void destroy(String why) {
+        doomed = true;
+        Process p = process;
+        log.atWarn().addKeyValue("host", index).addKeyValue("pid", p == null ? -1 : p.pid())
+                .addKeyValue("why", why).log("destroying isolate host");
+        terminate();
+    }
+
+    /** Ends the process without reporting it as a failure: the pool has already let go of it. */
+    void close() {
+        doomed = true;
+        state = State.CLOSED;
+        terminate();
+    }
+
+    private void terminate() {
+        closeQuietly(server);
+        HostConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Waits until the supervisor has reaped the process. */
+    void awaitExit(Duration timeout) {
+        Thread t = supervisor;
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void supervise() {
+        Path socket = config.runDir().resolve("isolate-" + index + ".sock");
+        Path denoDir = config.runDir().resolve("deno-" + index);
+        Thread drain = null;
+        String startProblem = null;
+        try {
+            Files.createDirectories(config.runDir());
+            server = bind(socket);
+            long spawned = System.nanoTime();
+            Process p = launch(socket, denoDir);
+            process = p;
+            processes.add(p);
+            drain = Thread.ofVirtual().name("isolate-host-" + index + "-output")
+                    .start(() -> output.drain(p.getInputStream(), line -> log.atDebug().addKeyValue("host", index)
+                            .addKeyValue("pid", p.pid()).addKeyValue("line", line).log("isolate host output")));
+            // accept() has no timeout: closing the server socket is what ends a start that hangs.
+            p.onExit().thenRun(() -> closeQuietly(server));
+            ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
+                if (state == State.STARTING) destroy("not ready within " + START_TIMEOUT.toSeconds() + " s");
+            }, START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (doomed) {
+                terminate();
+            }
+            SocketChannel channel = server.accept();
+            closeQuietly(server);
+            Files.deleteIfExists(socket);
+            connection = new HostConnection(channel, mapper);
+            if (!(connection.read() instanceof HostEvent.Ready ready)) {
+                throw new IOException("isolate host closed its socket before it was ready");
+            }
+            watchdog.cancel(false);
+            log.atInfo().addKeyValue("host", index).addKeyValue("pid", p.pid()).addKeyValue("mem_mb", memMb)
+                    .addKeyValue("deno", ready.deno())
+                    .addKeyValue("startup_ms", Duration.ofNanos(System.nanoTime() - spawned).toMillis())
+                    .log("isolate host started");
+            events.ready(this);
+            for (HostEvent event = connection.read(); event != null; event = connection.read()) {
+                handle(event);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (state == State.STARTING && !doomed) {
+                startProblem = "isolate host failed to start: " + e.getMessage();
+            }
+            if (!doomed) {
+                log.atDebug().setCause(e).addKeyValue("host", index).log("isolate host connection ended");
+            }
+        }
+        HostExit exit = reap(socket, drain, startProblem);
+        deleteTree(denoDir);
+        events.died(this, exit);
+    }
+
+    private void handle(HostEvent event) {
+        switch (event) {
+            case HostEvent.Log line -> {
+                IsolateExecution execution = current;
+                if (execution != null && execution.id().equals(line.id())) {
+                    execution.log(line.stream(), line.line());
+                }
+            }
+            case HostEvent.Result result -> {
+                IsolateExecution execution = current;
+                if (execution != null && execution.id().equals(result.id())) {
+                    execution.completeWith(result);
+                    events.finished(this, execution);
+                }
+            }
+            case HostEvent.Pong pong -> pongSeq.accumulateAndGet(pong.seq(), Math::max);
+            case HostEvent.Ready ignored -> events.ready(this);
+            case HostEvent.Unknown unknown ->
+                    log.atDebug().addKeyValue("host", index).addKeyValue("type", unknown.type())
+                            .log("ignoring unknown isolate host message");
+        }
+    }
+
+    private HostExit reap(Path socket, Thread drain, String startProblem) {
+        closeQuietly(server);
+        HostConnection c = connection;
+        if (c != null) {
+            c.close();
+        }
+        deleteQuietly(socket);
+        Process p = process;
+        if (p == null) {
+            return HostExit.notStarted(startProblem == null ? "isolate host was closed before it started" : startProblem);
+        }
+        try {
+            if (!p.waitFor(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            if (drain != null) {
+                drain.join(EXIT_GRACE);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        processes.remove(p);
+        int code = p.isAlive() ? -1 : p.exitValue();
+        HostExit exit = new HostExit(code, output.sawOutOfMemory(), output.text(TAIL_LINES_IN_MESSAGES),
+                startProblem);
+        if (state != State.CLOSED) {
+            log.atWarn().addKeyValue("host", index).addKeyValue("pid", p.pid()).addKeyValue("mem_mb", memMb)
+                    .addKeyValue("exit", exit.describe()).addKeyValue("out_of_memory", exit.outOfMemory())
+                    .log("isolate host ended");
+        } else {
+            log.atDebug().addKeyValue("host", index).addKeyValue("pid", p.pid()).log("isolate host closed");
+        }
+        return exit;
+    }
+
+    private ServerSocketChannel bind(Path socket) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.bind(UnixDomainSocketAddress.of(socket), 1);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new IOException("cannot bind " + socket + ": " + e.getMessage(), e);
+        }
+        return channel;
+    }
+
+    private Process launch(Path socket, Path denoDir) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(HostCommandLine.of(config, memMb, socket))
+                .directory(config.runDir().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.clear();
+        env.putAll(HostCommandLine.environment(denoDir));
+        return builder.start();
+    }
+
+    private static void closeQuietly(ServerSocketChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // already broken; nothing more to release
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(IsolateHost::deleteQuietly);
+        } catch (IOException | UncheckedIOException e) {
+            log.atWarn().setCause(e).addKeyValue("dir", dir).log("could not delete isolate host cache");
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // the run dir is swept again on close
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "isolate host " + index + " (" + memMb + " MB, " + state + ", pid " + pid() + ")";
+    }
+}

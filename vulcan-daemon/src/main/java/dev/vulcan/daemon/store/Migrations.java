@@ -1,0 +1,71 @@
+package dev.vulcan.daemon.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Versioned schema: migration N brings PRAGMA user_version from N-1 to N. Append only; never
+ * edit a migration that has shipped.
+ */
+final class Migrations {
+    private Migrations() {}
+
+    private static final List<String> STEPS = List.of(
+            // 1: workloads, with the seed's columns plus what the API reports
+            """
+            CREATE TABLE workloads (
+                id             TEXT PRIMARY KEY,
+                status         TEXT NOT NULL,
+                isolation      TEXT NOT NULL,
+                isolation_used TEXT NOT NULL,
+                runtime        TEXT NOT NULL,
+                node_id        TEXT NOT NULL,
+                input_hash     TEXT,
+                input          TEXT,
+                code           TEXT NOT NULL,
+                output         BLOB,
+                exit_code      INTEGER,
+                error          TEXT,
+                reason         TEXT,
+                stack          TEXT,
+                cpu_limit      INTEGER NOT NULL,
+                mem_limit      INTEGER NOT NULL,
+                timeout_s      INTEGER NOT NULL,
+                duration_ms    INTEGER,
+                created_at     TEXT NOT NULL,
+                started_at     TEXT,
+                finished_at    TEXT
+            );
+            CREATE INDEX workloads_status ON workloads(status);
+            CREATE INDEX workloads_isolation ON workloads(isolation_used);
+            """);
+
+    static Void apply(Connection connection) throws SQLException {
+        int version;
+        try (Statement statement = connection.createStatement();
+                var rows = statement.executeQuery("PRAGMA user_version")) {
+            version = rows.getInt(1);
+        }
+        if (version > STEPS.size()) {
+            throw new SQLException("database schema version " + version
+                    + " is newer than this daemon knows (" + STEPS.size() + "); refusing to start");
+        }
+        for (int step = version; step < STEPS.size(); step++) {
+            try (Statement statement = connection.createStatement()) {
+                for (String sql : STEPS.get(step).split(";")) {
+                    if (!sql.isBlank()) {
+                        statement.execute(sql);
+                    }
+                }
+                statement.execute("PRAGMA user_version = " + (step + 1));
+            }
+        }
+        return null;
+    }
+
+    static int latest() {
+        return STEPS.size();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.vulcan.daemon.workload;
+
+import dev.vulcan.api.Isolation;
+import dev.vulcan.api.WorkloadStatus;
+import dev.vulcan.daemon.backend.Limits;
+import dev.vulcan.daemon.backend.Outcome;
+import dev.vulcan.daemon.backend.Runtime;
+import java.time.Instant;
+
+/** One workload as the node stores it. Immutable: transitions return a new record. */
+public record WorkloadRecord(
+        String id,
+        WorkloadStatus status,
+        Isolation isolation,
+        Isolation isolationUsed,
+        Runtime runtime,
+        String nodeId,
+        String inputHash,
+        String inputJson,
+        String code,
+        String outputJson,
+        Integer exitCode,
+        String error,
+        String reason,
+        String stack,
+        Limits limits,
+        Long durationMs,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    WorkloadRecord running(Instant now) {
+        return new WorkloadRecord(id, WorkloadStatus.RUNNING, isolation, isolationUsed, runtime, nodeId, inputHash,
+                inputJson, code, null, null, null, null, null, limits, null, createdAt, now, null);
+    }
+
+    WorkloadRecord finished(Outcome outcome, Instant now) {
+        long ms = outcome.elapsed().toMillis();
+        return switch (outcome) {
+            case Outcome.Completed c -> end(WorkloadStatus.COMPLETED, c.outputJson(), 0, null, null, null, ms, now);
+            case Outcome.Failed f -> end(WorkloadStatus.FAILED, null, 1, f.message(), f.reason(), f.stack(), ms, now);
+            case Outcome.Killed k -> end(WorkloadStatus.KILLED, null, 137, k.message(), k.reason(), null, ms, now);
+        };
+    }
+
+    WorkloadRecord failedBeforeStart(String failReason, String message, Instant now) {
+        return end(WorkloadStatus.FAILED, null, null, message, failReason, null, 0L, now);
+    }
+
+    private WorkloadRecord end(WorkloadStatus newStatus, String output, Integer exit, String err, String why,
+            String trace, Long ms, Instant now) {
+        return new WorkloadRecord(id, newStatus, isolation, isolationUsed, runtime, nodeId, inputHash, inputJson,
+                code, output, exit, err, why, trace, limits, ms, createdAt, startedAt, now);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.vulcan.it;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real daemon in its own JVM process (the code under test, from the test class path), with a
+ * temporary state dir, a unix socket and a TCP port.
+ */
+final class DaemonProcess implements AutoCloseable {
+
+    final Path stateDir;
+    final Path socket;
+    final int port;
+    private final Path log;
+    private Process process;
+    private Http http;
+
+    private DaemonProcess(Path stateDir) {
+        this.stateDir = stateDir;
+        this.socket = stateDir.resolve("vulcan.sock");
+        this.port = freePort();
+        this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
+    }
+
+    static DaemonProcess start(Path stateDir) {
+        DaemonProcess daemon = new DaemonProcess(stateDir);
+        daemon.launch();
+        return daemon;
+    }
+
+    /** Starts the daemon again on the same state dir, socket and port. */
+    void restart() {
+        launch();
+    }
+
+    private void launch() {
+        Tools.require(Repo.deno(), "scripts/setup");
+        List<String> command = new ArrayList<>(List.of(Repo.java().toString(), "--enable-native-access=ALL-UNNAMED",
+                "-Dvulcan.home=" + Repo.root(), "-cp", System.getProperty("java.class.path"),
+                "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
+                "--listen", "127.0.0.1:" + port, "--isolate-hosts", "2"));
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .failFast(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("daemon exited: " + logText());
+                    }
+                })
+                .until(() -> Files.exists(socket) && Files.exists(stateDir.resolve("api-token")));
+        http = new Http(port, token());
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> http.get("/healthz").status() == 200);
+    }
+
+    Http http() {
+        return http;
+    }
+
+    String token() {
+        try {
+            return Files.readString(stateDir.resolve("api-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The daemon's own descendants (Deno hosts and the like). */
+    List<ProcessHandle> children() {
+        return process.toHandle().descendants().toList();
+    }
+
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait; returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("daemon did not stop within 20 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
