@@ -3,7 +3,8 @@
 // stdin/stdout, which workers can reach), one JSON object per line. See README.md.
 //
 // Usage: deno run --unstable-worker-options --allow-read=<worker.ts>,<socket> \
-//          --allow-write=<socket> host.ts <socket>
+//          --allow-write=<socket> --allow-net=unix:<socket> host.ts <socket>
+// (the daemon adds more flags and a bare environment: see HostCommandLine.java)
 
 const MAX_LOG_LINES = 10_000;
 const MAX_LOG_CHARS = 1024 * 1024;
@@ -18,7 +19,7 @@ type Message = Record<string, unknown>;
 interface Job {
   id: string;
   worker: Worker | null;
-  timer: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
   done: boolean;
   logLines: number;
   logChars: number;
@@ -152,7 +153,16 @@ async function run(message: Message): Promise<void> {
     return;
   }
   const timeoutMs = Number(message.timeout_ms);
-  const job: Job = { id, worker: null, timer: 0, done: false, logLines: 0, logChars: 0, logTruncated: false, blobUrls: [] };
+  const job: Job = {
+    id,
+    worker: null,
+    timer: undefined,
+    done: false,
+    logLines: 0,
+    logChars: 0,
+    logTruncated: false,
+    blobUrls: [],
+  };
   current = job;
   job.timer = setTimeout(() => {
     finish(job, { ok: false, reason: "timeout", message: `timed out after ${timeoutMs} ms`, stack: "" });
@@ -189,10 +199,17 @@ function handle(line: string): void {
     return;
   }
   switch (message.type) {
-    case "run": run(message); break;
-    case "kill": kill(message); break;
-    case "ping": send({ type: "pong", seq: message.seq }); break;
-    default: console.error(`ignoring unknown message type ${String(message.type)}`);
+    case "run":
+      run(message);
+      break;
+    case "kill":
+      kill(message);
+      break;
+    case "ping":
+      send({ type: "pong", seq: message.seq });
+      break;
+    default:
+      console.error(`ignoring unknown message type ${String(message.type)}`);
   }
 }
 
@@ -200,17 +217,21 @@ announceWhenReady();
 
 const decoder = new TextDecoder();
 let partial: string[] = [];
-for await (const chunk of conn.readable) {
-  const text = decoder.decode(chunk, { stream: true });
-  let start = 0;
-  for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
-    partial.push(text.slice(start, newline));
-    const line = partial.join("");
-    partial = [];
-    if (line.length > 0) handle(line);
-    start = newline + 1;
+try {
+  for await (const chunk of conn.readable) {
+    const text = decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
+      partial.push(text.slice(start, newline));
+      const line = partial.join("");
+      partial = [];
+      if (line.length > 0) handle(line);
+      start = newline + 1;
+    }
+    if (start < text.length) partial.push(text.slice(start));
   }
-  if (start < text.length) partial.push(text.slice(start));
+} catch {
+  // The connection broke: same as closed.
 }
 // The daemon closed the socket (or died): nothing is left to serve.
 Deno.exit(0);

@@ -6,6 +6,9 @@
 // Worker -> host: {type:"booted"} | {type:"log", stream, text} | {type:"blob", url} | {type:"result", ...}
 // Host -> worker: {type:"run", lang:"js"|"ts", code, input_json}
 
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+
 type Stream = "stdout" | "stderr";
 
 const inspect = Deno.inspect;
@@ -18,7 +21,7 @@ const revokeObjectURL = URL.revokeObjectURL;
 // Blob URLs live in a store of the whole process and outlive the worker, so the host is told
 // of each one the workload creates and revokes them all when the workload ends.
 Object.defineProperty(URL, "createObjectURL", {
-  value: (object: Blob | MediaSource) => {
+  value: (object: Blob) => {
     const url = createObjectURL(object);
     post({ type: "blob", url });
     return url;
@@ -82,13 +85,22 @@ function format(args: unknown[]): string {
         const arg = args[next++];
         i++;
         switch (spec) {
-          case "s": text += typeof arg === "string" ? arg : inspect(arg, { depth: 1 }); break;
+          case "s":
+            text += typeof arg === "string" ? arg : inspect(arg, { depth: 1 });
+            break;
           case "d":
-          case "i": text += typeof arg === "bigint" ? `${arg}n` : String(Math.trunc(Number(arg))); break;
-          case "f": text += String(Number(arg)); break;
+          case "i":
+            text += typeof arg === "bigint" ? `${arg}n` : String(Math.trunc(Number(arg)));
+            break;
+          case "f":
+            text += String(Number(arg));
+            break;
           case "o":
-          case "O": text += inspect(arg); break;
-          case "c": break;
+          case "O":
+            text += inspect(arg);
+            break;
+          case "c":
+            break;
         }
       } else {
         text += char;

@@ -1,22 +1,13 @@
 package dev.vulcan.cli;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import dev.vulcan.cli.http.RawServer;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -54,8 +45,8 @@ public final class AotTraining {
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("vulcan-aot-training");
         Path socket = dir.resolve("vulcan.sock");
-        try (CannedDaemon daemon = CannedDaemon.start(socket)) {
-            String s = daemon.socket().toString();
+        try (var _ = RawServer.start(socket, AotTraining::answer)) {
+            String s = socket.toString();
             String nowhere = dir.resolve("none.sock").toString();
             List<Step> steps = List.of(
                     new Step(0, "--help"),
@@ -92,114 +83,23 @@ public final class AotTraining {
         }
     }
 
-    /** Canned answers to the requests of the training commands, one connection after another. */
-    private static final class CannedDaemon implements AutoCloseable {
-        private final ServerSocketChannel server;
-        private final Path socket;
-        private final Thread thread;
-
-        private CannedDaemon(ServerSocketChannel server, Path socket) {
-            this.server = server;
-            this.socket = socket;
-            this.thread = Thread.ofPlatform().name("aot-training-daemon").unstarted(this::serve);
-        }
-
-        static CannedDaemon start(Path socket) throws IOException {
-            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
-            CannedDaemon daemon = new CannedDaemon(server, socket);
-            daemon.thread.start();
-            return daemon;
-        }
-
-        Path socket() {
-            return socket;
-        }
-
-        private void serve() {
-            while (true) {
-                try (SocketChannel channel = server.accept()) {
-                    answer(channel, requestLine(Channels.newInputStream(channel)));
-                } catch (IOException closedOrBroken) {
-                    if (!server.isOpen()) {
-                        return;
-                    }
-                }
-            }
-        }
-
-        /** "GET /v1/workloads": the request line without the query; headers and body are read and dropped. */
-        private static String requestLine(InputStream in) throws IOException {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int last4 = 0;
-            while (last4 != 0x0d0a0d0a) { // CR LF CR LF
-                int b = in.read();
-                if (b == -1) {
-                    throw new IOException("request cut short");
-                }
-                head.write(b);
-                last4 = last4 << 8 | b;
-            }
-            String text = head.toString(StandardCharsets.ISO_8859_1);
-            for (String header : text.split("\r\n")) {
-                if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    in.readNBytes(Integer.parseInt(header.substring("content-length:".length()).trim()));
-                }
-            }
-            String[] parts = text.substring(0, text.indexOf('\r')).split(" ");
-            int query = parts[1].indexOf('?');
-            return parts[0] + " " + (query < 0 ? parts[1] : parts[1].substring(0, query));
-        }
-
-        private static void answer(SocketChannel channel, String request) throws IOException {
-            switch (request) {
-                case "GET /v1/workloads" -> chunked(channel, "application/json", List.of(LIST.substring(0, 40), LIST.substring(40)));
-                case "GET /v1/workloads/" + ID -> json(channel, 200, WORKLOAD.formatted(ID, "completed"));
-                case "GET /v1/workloads/" + ID + "/logs" -> chunked(channel, "text/event-stream", List.of(
-                        "event: stdout\ndata: " + LOG.formatted("stdout", "hello") + "\n\n",
-                        "event: stderr\ndata: " + LOG.formatted("stderr", "world") + "\n\n",
-                        "event: end\ndata: " + WORKLOAD.formatted(ID, "completed") + "\n\n"));
-                case "POST /v1/workloads" -> json(channel, 200, WORKLOAD.formatted(ID, "completed"));
-                case "POST /v1/workloads/async" -> json(channel, 202, WORKLOAD.formatted(ID, "running"));
-                case "DELETE /v1/workloads/" + ID -> json(channel, 200, WORKLOAD.formatted(ID, "killed"));
-                case "GET /v1/backends" -> json(channel, 200, BACKENDS);
-                case "GET /v1/nodes" -> json(channel, 200, NODES);
-                case "GET /v1/stats" -> json(channel, 200, STATS);
-                default -> json(channel, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such thing\"}}");
-            }
-        }
-
-        private static void json(SocketChannel channel, int status, String body) throws IOException {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            write(channel, "HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: "
-                    + bytes.length + "\r\n\r\n" + body);
-        }
-
-        private static void chunked(SocketChannel channel, String contentType, List<String> chunks) throws IOException {
-            StringBuilder response = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Type: ").append(contentType)
-                    .append("\r\nTransfer-Encoding: chunked\r\n\r\n");
-            for (String chunk : chunks) {
-                response.append(Integer.toHexString(chunk.getBytes(StandardCharsets.UTF_8).length)).append("\r\n")
-                        .append(chunk).append("\r\n");
-            }
-            write(channel, response.append("0\r\n\r\n").toString());
-        }
-
-        private static void write(SocketChannel channel, String text) throws IOException {
-            ByteBuffer buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            try {
-                thread.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    /** The canned answers to the requests of the training commands. */
+    private static void answer(RawServer.Request request, RawServer.Connection connection) throws Exception {
+        RawServer.Script script = switch (request.method() + " " + request.path()) {
+            case "GET /v1/workloads" -> RawServer.chunked("application/json", LIST.substring(0, 40), LIST.substring(40));
+            case "GET /v1/workloads/" + ID -> RawServer.json(200, WORKLOAD.formatted(ID, "completed"));
+            case "GET /v1/workloads/" + ID + "/logs" -> RawServer.events(
+                    "event: stdout\ndata: " + LOG.formatted("stdout", "hello") + "\n\n",
+                    "event: stderr\ndata: " + LOG.formatted("stderr", "world") + "\n\n",
+                    "event: end\ndata: " + WORKLOAD.formatted(ID, "completed") + "\n\n");
+            case "POST /v1/workloads" -> RawServer.json(200, WORKLOAD.formatted(ID, "completed"));
+            case "POST /v1/workloads/async" -> RawServer.json(202, WORKLOAD.formatted(ID, "running"));
+            case "DELETE /v1/workloads/" + ID -> RawServer.json(200, WORKLOAD.formatted(ID, "killed"));
+            case "GET /v1/backends" -> RawServer.json(200, BACKENDS);
+            case "GET /v1/nodes" -> RawServer.json(200, NODES);
+            case "GET /v1/stats" -> RawServer.json(200, STATS);
+            default -> RawServer.json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such thing\"}}");
+        };
+        script.answer(request, connection);
     }
 }

@@ -14,6 +14,13 @@ final class ApiReply {
         this.mapper = mapper;
     }
 
+    /** An answer the CLI put together, such as the pages of a listing as one. */
+    ApiReply(JsonNode tree, JsonMapper mapper) {
+        this.body = null;
+        this.mapper = mapper;
+        this.tree = tree;
+    }
+
     JsonNode tree() {
         if (tree == null) {
             tree = mapper.readTree(body);

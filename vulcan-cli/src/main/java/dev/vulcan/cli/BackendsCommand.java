@@ -1,46 +1,35 @@
 package dev.vulcan.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan backends: GET /v1/backends. */
-final class BackendsCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class BackendsCommand extends Subcommand {
 
     BackendsCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("backends", this,
+        super(root, "backends",
                 "Show which isolation backends this node can run, and why not when it cannot.");
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override
     public Integer call() throws IOException {
-        ApiReply reply = root.client().get("/v1/backends");
-        if (root.json()) {
-            root.out().println(reply.pretty());
-            root.out().flush();
-            return 0;
-        }
+        return show(root.client().get("/v1/backends"), this::print);
+    }
+
+    private void print(JsonNode backends, PrintWriter out) {
         Table table = new Table("ISOLATION", "AVAILABLE", "VERSION", "REASON/DETAILS");
-        for (JsonNode backend : Fields.elements(reply.tree())) {
+        for (JsonNode backend : Fields.elements(backends)) {
             boolean available = Fields.flag(backend, "available");
             table.add(Fields.text(backend, "isolation"),
                     available ? "yes" : "no",
                     Fields.text(backend, "version"),
                     available ? details(backend) : Fields.text(backend, "reason"));
         }
-        table.print(root.out());
-        return 0;
+        table.print(out);
     }
 
     /** "runtimes=node,python engine=/usr/bin/runc": what the table has room for. */

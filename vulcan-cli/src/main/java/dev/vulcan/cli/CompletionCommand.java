@@ -1,28 +1,19 @@
 package dev.vulcan.cli;
 
-import java.util.concurrent.Callable;
 import picocli.AutoComplete;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * vulcan completion: the bash completion script picocli generates for the whole command tree, as
  * {@code AutoComplete.GenerateCompletion} prints it, declared without its annotations.
  */
-final class CompletionCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class CompletionCommand extends Subcommand {
 
     CompletionCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("completion", this,
+        super(root, "completion",
                 "Print a bash/zsh completion script for vulcan.",
                 "Run the following command to give `vulcan` TAB completion in the current shell:",
                 "",
                 "  source <(vulcan completion)");
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override

@@ -1,25 +1,16 @@
 package dev.vulcan.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParameterException;
 
 /** vulcan help [COMMAND]: the usage of vulcan or of one of its commands. */
-final class HelpCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class HelpCommand extends Subcommand {
 
     HelpCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("help", this, "Show the usage of vulcan or of one of its commands.");
+        super(root, "help", "Show the usage of vulcan or of one of its commands.");
         spec.addPositional(PositionalParamSpec.builder().index("0").arity("0..1").type(String.class)
                 .paramLabel("COMMAND").description("the command to describe").build());
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override

@@ -4,35 +4,24 @@ import dev.vulcan.cli.http.SseEvent;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan logs [-f] ID: GET /v1/workloads/{id}/logs, an event stream. */
-final class LogsCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class LogsCommand extends WorkloadCommand {
 
     LogsCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("logs", this,
+        super(root, "logs",
                 "Print a workload's output lines: its stdout to stdout, its stderr to stderr.",
                 "With -o json, every line is printed to stdout as its JSON log event, one per line.");
         spec.addOption(Specs.flag(new String[] {"-f", "--follow"},
                 "keep printing lines as they come until the workload ends"));
-        spec.addPositional(Specs.parameter("ID", "the workload's id"));
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override
     public Integer call() throws IOException {
-        String id = Specs.parameter(spec);
         boolean follow = Specs.given(spec, "--follow");
         DaemonClient client = root.client();
-        String target = DaemonClient.target("/v1/workloads/" + DaemonClient.encode(id) + "/logs",
+        String target = DaemonClient.target(workloadPath() + "/logs",
                 follow ? Map.of("follow", "true") : Map.of());
         PrintWriter out = root.out();
         PrintWriter err = root.err();

@@ -1,24 +1,21 @@
 package dev.vulcan.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /** vulcan ls: GET /v1/workloads, newest first, one page or (with --all) every page. */
-final class LsCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class LsCommand extends Subcommand {
 
     LsCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("ls", this,
+        super(root, "ls",
                 "List workloads, newest first.",
                 "With --all and -o json, the items of every page are printed as one list.");
         spec.addOption(Specs.option("--status", String.class, "STATUS",
@@ -28,50 +25,44 @@ final class LsCommand implements Callable<Integer> {
         spec.addOption(Specs.flag(new String[] {"--all"}, "follow the pages to the end"));
     }
 
-    CommandSpec spec() {
-        return spec;
-    }
-
     @Override
     public Integer call() throws IOException {
-        String status = Specs.value(spec, "--status");
-        String isolation = Specs.value(spec, "--isolation");
-        Integer limit = Specs.value(spec, "--limit");
-        boolean all = Specs.given(spec, "--all");
-        DaemonClient client = root.client();
+        if (!Specs.given(spec, "--all")) {
+            return show(page(null), this::print);
+        }
         List<JsonNode> items = new ArrayList<>();
-        ApiReply reply;
         String cursor = null;
         do {
-            Map<String, Object> query = new LinkedHashMap<>();
-            query.put("limit", limit);
-            query.put("cursor", cursor);
-            query.put("status", status);
-            query.put("isolation", isolation);
-            reply = client.get(DaemonClient.target("/v1/workloads", query));
-            JsonNode page = reply.tree();
-            Fields.elements(page.get("items")).forEach(items::add);
-            cursor = Fields.text(page, "next_cursor");
-            if (cursor != null && cursor.isEmpty()) {
-                cursor = null;
-            }
-        } while (all && cursor != null);
+            JsonNode current = page(cursor).tree();
+            Fields.elements(current.get("items")).forEach(items::add);
+            cursor = Fields.text(current, "next_cursor");
+        } while (cursor != null && !cursor.isEmpty());
+        return show(merged(items), this::print);
+    }
 
-        if (root.json()) {
-            if (all) {
-                ObjectNode merged = client.mapper().createObjectNode();
-                merged.putArray("items").addAll(items);
-                merged.putNull("next_cursor");
-                root.out().println(ApiReply.pretty(client.mapper(), merged));
-            } else {
-                root.out().println(reply.pretty());
-            }
-            root.out().flush();
-            return 0;
-        }
+    /** The page from the cursor on, or the first one for null, with the filters given. */
+    private ApiReply page(String cursor) throws IOException {
+        Map<String, Object> query = new LinkedHashMap<>();
+        query.put("limit", Specs.value(spec, "--limit"));
+        query.put("cursor", cursor);
+        query.put("status", Specs.value(spec, "--status"));
+        query.put("isolation", Specs.value(spec, "--isolation"));
+        return root.client().get(DaemonClient.target("/v1/workloads", query));
+    }
+
+    /** The items of every page as one last page. */
+    private ApiReply merged(List<JsonNode> items) {
+        JsonMapper mapper = root.client().mapper();
+        ObjectNode merged = mapper.createObjectNode();
+        merged.putArray("items").addAll(items);
+        merged.putNull("next_cursor");
+        return new ApiReply(merged, mapper);
+    }
+
+    private void print(JsonNode page, PrintWriter out) {
         Instant now = root.environment().clock().instant();
         Table table = new Table("ID", "STATUS", "ISOLATION", "RUNTIME", "DURATION", "CREATED");
-        for (JsonNode workload : items) {
+        for (JsonNode workload : Fields.elements(page.get("items"))) {
             String used = Fields.text(workload, "isolation_used");
             table.add(Fields.text(workload, "id"),
                     Fields.text(workload, "status"),
@@ -80,7 +71,6 @@ final class LsCommand implements Callable<Integer> {
                     Formats.duration(Fields.number(workload, "duration_ms")),
                     Formats.age(Fields.instant(workload, "created_at"), now));
         }
-        table.print(root.out());
-        return 0;
+        table.print(out);
     }
 }

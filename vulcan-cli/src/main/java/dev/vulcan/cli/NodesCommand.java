@@ -1,38 +1,28 @@
 package dev.vulcan.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan nodes: GET /v1/nodes. */
-final class NodesCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class NodesCommand extends Subcommand {
 
     NodesCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("nodes", this,
+        super(root, "nodes",
                 "List the nodes, their capacity and what the running workloads take of it.");
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override
     public Integer call() throws IOException {
-        ApiReply reply = root.client().get("/v1/nodes");
-        if (root.json()) {
-            root.out().println(reply.pretty());
-            root.out().flush();
-            return 0;
-        }
+        return show(root.client().get("/v1/nodes"), this::print);
+    }
+
+    private void print(JsonNode nodes, PrintWriter out) {
         Instant now = root.environment().clock().instant();
         Table table = new Table("ID", "HOSTNAME", "ADDRESS", "STATUS", "CPUS", "MEMORY", "RUNNING", "BACKENDS", "LAST SEEN");
-        for (JsonNode node : Fields.elements(reply.tree())) {
+        for (JsonNode node : Fields.elements(nodes)) {
             List<String> backends = Fields.texts(node, "backends");
             table.add(Fields.text(node, "id"), Fields.text(node, "hostname"), Fields.text(node, "address"),
                     Fields.text(node, "status"),
@@ -42,7 +32,6 @@ final class NodesCommand implements Callable<Integer> {
                     backends.isEmpty() ? null : String.join(",", backends),
                     Formats.age(Fields.instant(node, "last_seen"), now));
         }
-        table.print(root.out());
-        return 0;
+        table.print(out);
     }
 }

@@ -10,20 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan run: POST /v1/workloads (or /v1/workloads/async) and print the result. */
-final class RunCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class RunCommand extends Subcommand {
 
     RunCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("run", this,
+        super(root, "run",
                 "Run code in a sandbox and print the JSON it returns.",
                 "Waits for the result unless --async is given. Give exactly one of --code or --file.");
         spec.addOption(Specs.option("--runtime", String.class, "RUNTIME",
@@ -38,10 +33,6 @@ final class RunCommand implements Callable<Integer> {
         spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: the daemon's, 128)"));
         spec.addOption(Specs.option("--timeout", Integer.class, "SECONDS", "time limit (default: the daemon's, 30)"));
         spec.addOption(Specs.flag(new String[] {"--async"}, "start the workload and print its id without waiting"));
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override
@@ -69,10 +60,8 @@ final class RunCommand implements Callable<Integer> {
                 new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout")));
 
         if (Specs.given(spec, "--async")) {
-            ApiReply reply = client.post("/v1/workloads/async", post);
-            root.out().println(root.json() ? reply.pretty() : Fields.text(reply.tree(), "id"));
-            root.out().flush();
-            return 0;
+            return show(client.post("/v1/workloads/async", post),
+                    (workload, out) -> out.println(Fields.text(workload, "id")));
         }
         ApiReply reply = client.post("/v1/workloads", post);
         JsonNode workload = reply.tree();

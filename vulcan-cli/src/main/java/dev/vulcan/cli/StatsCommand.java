@@ -2,45 +2,34 @@ package dev.vulcan.cli;
 
 import dev.vulcan.api.WorkloadStatus;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan stats: GET /v1/stats. */
-final class StatsCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class StatsCommand extends Subcommand {
 
     StatsCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("stats", this,
+        super(root, "stats",
                 "Show counts of the workloads this node has recorded, and their durations per isolation.");
-    }
-
-    CommandSpec spec() {
-        return spec;
     }
 
     @Override
     public Integer call() throws IOException {
-        ApiReply reply = root.client().get("/v1/stats");
-        if (root.json()) {
-            root.out().println(reply.pretty());
-            root.out().flush();
-            return 0;
-        }
-        JsonNode stats = reply.tree();
+        return show(root.client().get("/v1/stats"), this::print);
+    }
+
+    private void print(JsonNode stats, PrintWriter out) {
         Table counts = Table.headless(2).add("total:", Fields.number(stats, "total"));
         JsonNode byStatus = stats.path("by_status");
         for (WorkloadStatus status : WorkloadStatus.values()) {
             Long count = Fields.number(byStatus, status.wire());
             counts.add(status.wire() + ":", count == null ? 0 : count);
         }
-        counts.print(root.out());
+        counts.print(out);
         List<JsonNode> byIsolation = Fields.elements(stats.get("by_isolation"));
         if (!byIsolation.isEmpty()) {
-            root.out().println();
+            out.println();
             Table durations = new Table("ISOLATION", "COUNT", "COMPLETED", "AVG", "P50", "P99");
             for (JsonNode isolation : byIsolation) {
                 Double average = Fields.decimal(isolation, "avg_ms");
@@ -50,8 +39,7 @@ final class StatsCommand implements Callable<Integer> {
                         Formats.duration(Fields.number(isolation, "p50_ms")),
                         Formats.duration(Fields.number(isolation, "p99_ms")));
             }
-            durations.print(root.out());
+            durations.print(out);
         }
-        return 0;
     }
 }

@@ -1,37 +1,23 @@
 package dev.vulcan.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan status ID: GET /v1/workloads/{id}. */
-final class StatusCommand implements Callable<Integer> {
-    private final VulcanCommand root;
-    private final CommandSpec spec;
+final class StatusCommand extends WorkloadCommand {
 
     StatusCommand(VulcanCommand root) {
-        this.root = root;
-        this.spec = Specs.command("status", this, "Show a workload.");
-        spec.addPositional(Specs.parameter("ID", "the workload's id"));
-    }
-
-    CommandSpec spec() {
-        return spec;
+        super(root, "status", "Show a workload.");
     }
 
     @Override
     public Integer call() throws IOException {
-        String id = Specs.parameter(spec);
-        DaemonClient client = root.client();
-        ApiReply reply = client.get("/v1/workloads/" + DaemonClient.encode(id));
-        if (root.json()) {
-            root.out().println(reply.pretty());
-            root.out().flush();
-            return 0;
-        }
-        JsonNode workload = reply.tree();
+        return show(root.client().get(workloadPath()), this::print);
+    }
+
+    private void print(JsonNode workload, PrintWriter out) {
         Instant now = root.environment().clock().instant();
         JsonNode output = workload.get("output");
         Table table = Table.headless(2)
@@ -49,15 +35,13 @@ final class StatusCommand implements Callable<Integer> {
                 .add("started:", Formats.instant(Fields.instant(workload, "started_at"), now))
                 .add("finished:", Formats.instant(Fields.instant(workload, "finished_at"), now))
                 .add("input hash:", Fields.text(workload, "input_hash"))
-                .add("output:", output == null ? null : client.mapper().writeValueAsString(output));
-        table.print(root.out());
+                .add("output:", output == null ? null : root.client().mapper().writeValueAsString(output));
+        table.print(out);
         String stack = Fields.text(workload, "stack");
         if (stack != null && !stack.isBlank()) {
-            root.out().println("stack:");
-            stack.lines().forEach(line -> root.out().println("  " + line));
-            root.out().flush();
+            out.println("stack:");
+            stack.lines().forEach(line -> out.println("  " + line));
         }
-        return 0;
     }
 
     /** "container", or "container (asked: auto)" when the daemon chose. */

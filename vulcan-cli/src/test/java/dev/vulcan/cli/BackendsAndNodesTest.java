@@ -3,11 +3,9 @@ package dev.vulcan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.api.Json;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.vulcan.cli.http.RawServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BackendsAndNodesTest {
 
@@ -15,23 +13,11 @@ class BackendsAndNodesTest {
     private static final String NODES = Samples.NODES;
     private static final String STATS = Samples.STATS;
 
-    @TempDir
-    Path dir;
-
-    private FakeDaemon daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = FakeDaemon.start(dir)
-                .on("GET", "/v1/backends", FakeDaemon.json(200, BACKENDS))
-                .on("GET", "/v1/nodes", FakeDaemon.json(200, NODES))
-                .on("GET", "/v1/stats", FakeDaemon.json(200, STATS));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        daemon.close();
-    }
+    @RegisterExtension
+    final FakeDaemon daemon = new FakeDaemon()
+            .on("GET", "/v1/backends", RawServer.json(200, BACKENDS))
+            .on("GET", "/v1/nodes", RawServer.json(200, NODES))
+            .on("GET", "/v1/stats", RawServer.json(200, STATS));
 
     @Test
     void backendsShowWhyAnUnavailableOneIsSo() {

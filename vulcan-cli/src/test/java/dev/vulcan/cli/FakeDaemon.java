@@ -2,41 +2,56 @@ package dev.vulcan.cli;
 
 import dev.vulcan.cli.http.RawServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Canned answers on a unix socket, for the formatting and exit-status tests of the commands only;
  * the end-to-end tests run the real daemon. Routes are method plus path, query ignored; anything
- * else is a 404 in the API's error shape.
+ * else is a 404 in the API's error shape. Registered as an extension, it listens on a socket of
+ * its own during each test and fails the test if a route threw:
+ *
+ * <pre>
+ * &#64;RegisterExtension
+ * final FakeDaemon daemon = new FakeDaemon().on("GET", "/v1/nodes", RawServer.json(200, NODES));
+ * </pre>
  */
-final class FakeDaemon implements AutoCloseable {
+final class FakeDaemon implements BeforeEachCallback, AfterEachCallback {
     private final Map<String, RawServer.Script> routes = new ConcurrentHashMap<>();
-    private final RawServer server;
-    private final Path socket;
+    private Path dir;
+    private RawServer server;
 
-    private FakeDaemon(Path socket) throws IOException {
-        this.socket = socket;
-        this.server = RawServer.start(socket, (request, connection) -> {
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("vulcan-cli-test");
+        server = RawServer.start(socket(), (request, connection) -> {
             RawServer.Script route = routes.get(request.method() + " " + request.path());
             if (route == null) {
-                json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no route " + request.path() + "\"}}")
-                        .answer(request, connection);
-            } else {
-                route.answer(request, connection);
+                route = RawServer.json(404,
+                        "{\"error\":{\"code\":\"not_found\",\"message\":\"no route " + request.path() + "\"}}");
             }
+            route.answer(request, connection);
         });
     }
 
-    static FakeDaemon start(Path dir) throws IOException {
-        return new FakeDaemon(dir.resolve("vulcan.sock"));
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        server.close();
+        Files.deleteIfExists(socket());
+        Files.deleteIfExists(dir);
+        if (!server.failures().isEmpty()) {
+            throw new AssertionError("the fake daemon failed", server.failures().getFirst());
+        }
     }
 
     Path socket() {
-        return socket;
+        return dir.resolve("vulcan.sock");
     }
 
     FakeDaemon on(String method, String path, RawServer.Script script) {
@@ -46,33 +61,5 @@ final class FakeDaemon implements AutoCloseable {
 
     List<RawServer.Request> requests() {
         return server.requests();
-    }
-
-    /** A JSON answer framed by Content-Length. */
-    static RawServer.Script json(int status, String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return (request, connection) -> connection
-                .write("HTTP/1.1 " + status + " Whatever\r\nContent-Type: application/json\r\nContent-Length: "
-                        + bytes.length + "\r\n\r\n")
-                .write(bytes);
-    }
-
-    /** An event stream, chunked, one chunk per event. */
-    static RawServer.Script events(String... events) {
-        return (request, connection) -> {
-            connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
-            for (String event : events) {
-                connection.chunk(event);
-            }
-            connection.lastChunk();
-        };
-    }
-
-    @Override
-    public void close() throws IOException {
-        server.close();
-        if (!server.failures().isEmpty()) {
-            throw new AssertionError("the fake daemon failed", server.failures().getFirst());
-        }
     }
 }

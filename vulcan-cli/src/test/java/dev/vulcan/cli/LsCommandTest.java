@@ -3,35 +3,21 @@ package dev.vulcan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.api.Json;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.vulcan.cli.http.RawServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class LsCommandTest {
 
-    @TempDir
-    Path dir;
-
-    private FakeDaemon daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = FakeDaemon.start(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        daemon.close();
-    }
+    @RegisterExtension
+    final FakeDaemon daemon = new FakeDaemon();
 
     private void pages() {
         daemon.on("GET", "/v1/workloads", (request, connection) -> {
             String body = request.target().contains("cursor=c2")
                     ? Samples.list(null, Samples.RUNNING)
                     : Samples.list("c2", Samples.COMPLETED, Samples.FAILED);
-            FakeDaemon.json(200, body).answer(request, connection);
+            RawServer.json(200, body).answer(request, connection);
         });
     }
 
@@ -98,7 +84,7 @@ class LsCommandTest {
 
     @Test
     void anEmptyListIsJustTheHeader() {
-        daemon.on("GET", "/v1/workloads", FakeDaemon.json(200, "{\"items\":[]}"));
+        daemon.on("GET", "/v1/workloads", RawServer.json(200, "{\"items\":[]}"));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "ls");
 

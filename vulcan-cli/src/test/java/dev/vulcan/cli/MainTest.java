@@ -2,18 +2,25 @@ package dev.vulcan.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vulcan.cli.http.RawServer;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class MainTest {
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    final FakeDaemon daemon = new FakeDaemon();
 
     @Test
     void helpListsTheCommandsAndTheDaemonOfTheLauncher() {
@@ -76,55 +83,49 @@ class MainTest {
         assertThat(byDefault.err()).startsWith("vulcan: no daemon at /run/vulcan/vulcan.sock");
     }
 
-    @Test
-    void anApiErrorIsOneLineWithItsCode() throws Exception {
-        try (FakeDaemon daemon = FakeDaemon.start(dir)) {
-            daemon.on("GET", "/v1/workloads/nope", FakeDaemon.json(404, Samples.error("not_found", "no workload nope")));
+    /** The same one line whether the command reads the answer whole (status) or as an event stream (logs). */
+    @ParameterizedTest
+    @CsvSource({"status, /v1/workloads/nope", "logs, /v1/workloads/nope/logs"})
+    void anApiErrorIsOneLineWithItsCode(String command, String path) {
+        daemon.on("GET", path, RawServer.json(404, Samples.error("not_found", "no workload nope")));
 
-            Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "nope");
+        Cli.Result result = Cli.run("--socket", daemon.socket().toString(), command, "nope");
 
-            assertThat(result.exit()).isEqualTo(1);
-            assertThat(result.err()).isEqualTo("vulcan: no workload nope (not_found)\n");
-        }
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).isEqualTo("vulcan: no workload nope (not_found)\n");
     }
 
     @Test
-    void anErrorWithoutTheApiShapeStillFitsOneLine() throws Exception {
-        try (FakeDaemon daemon = FakeDaemon.start(dir)) {
-            daemon.on("GET", "/v1/nodes", FakeDaemon.json(502, "<html>bad gateway</html>"));
+    void anErrorWithoutTheApiShapeStillFitsOneLine() {
+        daemon.on("GET", "/v1/nodes", RawServer.json(502, "<html>bad gateway</html>"));
 
-            Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "nodes");
+        Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "nodes");
 
-            assertThat(result.exit()).isEqualTo(1);
-            assertThat(result.err()).isEqualTo("vulcan: the daemon answered 502 Whatever (http_502)\n");
-        }
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).isEqualTo("vulcan: the daemon answered 502 Whatever (http_502)\n");
     }
 
     @Test
-    void anUnreadableAnswerIsReportedWithoutAStackTrace() throws Exception {
-        try (FakeDaemon daemon = FakeDaemon.start(dir)) {
-            daemon.on("GET", "/v1/workloads/w1", FakeDaemon.json(200, "{not json"));
+    void anUnreadableAnswerIsReportedWithoutAStackTrace() {
+        daemon.on("GET", "/v1/workloads/w1", RawServer.json(200, "{not json"));
 
-            Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "w1");
+        Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "w1");
 
-            assertThat(result.exit()).isEqualTo(1);
-            assertThat(result.err()).startsWith("vulcan: unexpected answer from the daemon: ").doesNotContain("\tat ");
-            assertThat(result.err().lines()).hasSize(1);
-        }
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).startsWith("vulcan: unexpected answer from the daemon: ").doesNotContain("\tat ");
+        assertThat(result.err().lines()).hasSize(1);
     }
 
     @Test
-    void aConnectionCutMidAnswerIsOneLine() throws Exception {
-        try (FakeDaemon daemon = FakeDaemon.start(dir)) {
-            daemon.on("GET", "/v1/backends", (request, connection) ->
-                    connection.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[{"));
+    void aConnectionCutMidAnswerIsOneLine() {
+        daemon.on("GET", "/v1/backends", (request, connection) ->
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[{"));
 
-            Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "backends");
+        Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "backends");
 
-            assertThat(result.exit()).isEqualTo(1);
-            assertThat(result.err()).startsWith("vulcan: talking to the daemon: ");
-            assertThat(result.err().lines()).hasSize(1);
-        }
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).startsWith("vulcan: talking to the daemon: ");
+        assertThat(result.err().lines()).hasSize(1);
     }
 
     @Test

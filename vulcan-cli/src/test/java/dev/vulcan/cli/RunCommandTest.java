@@ -7,9 +7,8 @@ import dev.vulcan.cli.http.RawServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -18,17 +17,8 @@ class RunCommandTest {
     @TempDir
     Path dir;
 
-    private FakeDaemon daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = FakeDaemon.start(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        daemon.close();
-    }
+    @RegisterExtension
+    final FakeDaemon daemon = new FakeDaemon();
 
     private Cli.Result vulcan(String... args) {
         return vulcanWithStdin("", args);
@@ -69,7 +59,7 @@ class RunCommandTest {
 
     @Test
     void runsSynchronouslyAndPrintsTheOutput() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
 
         Cli.Result result = vulcan("run", "--runtime", "node", "--code", "return 1 + 2", "--input", "{\"a\":1}",
                 "--isolation", "container", "--cpus", "2", "--memory", "256", "--timeout", "5");
@@ -88,7 +78,7 @@ class RunCommandTest {
 
     @Test
     void leavesOutWhatWasNotGiven() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
 
         vulcan("run", "--code", "1");
 
@@ -101,7 +91,7 @@ class RunCommandTest {
 
     @Test
     void aFailedWorkloadPrintsStatusReasonAndErrorAndExitsOne() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.FAILED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.FAILED));
 
         Cli.Result result = vulcan("run", "--code", "x()");
 
@@ -112,7 +102,7 @@ class RunCommandTest {
 
     @Test
     void aKilledWorkloadExitsOne() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.KILLED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.KILLED));
 
         Cli.Result result = vulcan("run", "--code", "while(1){}");
 
@@ -122,7 +112,7 @@ class RunCommandTest {
 
     @Test
     void jsonOutputIsTheApiAnswerAndStillExitsOneOnFailure() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.FAILED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.FAILED));
 
         Cli.Result result = vulcan("run", "--code", "x()", "-o", "json");
 
@@ -132,7 +122,7 @@ class RunCommandTest {
 
     @Test
     void asyncPrintsTheId() {
-        daemon.on("POST", "/v1/workloads/async", FakeDaemon.json(202, Samples.RUNNING));
+        daemon.on("POST", "/v1/workloads/async", RawServer.json(202, Samples.RUNNING));
 
         Cli.Result result = vulcan("run", "--async", "--code", "1");
 
@@ -142,7 +132,7 @@ class RunCommandTest {
 
     @Test
     void asyncWithJsonPrintsTheAnswer() {
-        daemon.on("POST", "/v1/workloads/async", FakeDaemon.json(202, Samples.RUNNING));
+        daemon.on("POST", "/v1/workloads/async", RawServer.json(202, Samples.RUNNING));
 
         Cli.Result result = vulcan("run", "--async", "--code", "1", "--output", "JSON");
 
@@ -151,7 +141,7 @@ class RunCommandTest {
 
     @Test
     void aFileGivesTheCodeAndTheRuntime() throws Exception {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
         Path file = Files.writeString(dir.resolve("main.py"), "print('hi')\n");
 
         Cli.Result result = vulcan("run", "--file", file.toString());
@@ -163,7 +153,7 @@ class RunCommandTest {
 
     @Test
     void anExplicitRuntimeWinsOverTheExtension() throws Exception {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
         Path file = Files.writeString(dir.resolve("main.js"), "1");
 
         vulcan("run", "--file", file.toString(), "--runtime", "deno");
@@ -192,7 +182,7 @@ class RunCommandTest {
 
     @Test
     void inputIsReadFromAFileAfterAnAt() throws Exception {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
         Path input = Files.writeString(dir.resolve("input.json"), "{\"items\": [1, 2, 3]}\n");
 
         Cli.Result result = vulcan("run", "--code", "1", "--input", "@" + input);
@@ -203,7 +193,7 @@ class RunCommandTest {
 
     @Test
     void inputIsReadFromStandardInputAfterAtDash() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, Samples.COMPLETED));
 
         vulcanWithStdin("[\"from stdin\"]", "run", "--code", "1", "--input", "@-");
 
@@ -229,7 +219,7 @@ class RunCommandTest {
 
     @Test
     void anUnknownIsolationIsLeftToTheDaemonToReject() {
-        daemon.on("POST", "/v1/workloads", FakeDaemon.json(400,
+        daemon.on("POST", "/v1/workloads", RawServer.json(400,
                 Samples.error("invalid", "unknown isolation 'firecracker' (accepted: auto, isolate, container, gvisor, microvm)")));
 
         Cli.Result result = vulcan("run", "--code", "1", "--isolation", "firecracker");

@@ -3,32 +3,18 @@ package dev.vulcan.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.api.Json;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.vulcan.cli.http.RawServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class StatusCommandTest {
 
-    @TempDir
-    Path dir;
-
-    private FakeDaemon daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = FakeDaemon.start(dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        daemon.close();
-    }
+    @RegisterExtension
+    final FakeDaemon daemon = new FakeDaemon();
 
     @Test
     void printsTheFieldsOfAWorkload() {
-        daemon.on("GET", "/v1/workloads/01JX0000000000000000000001", FakeDaemon.json(200, Samples.COMPLETED));
+        daemon.on("GET", "/v1/workloads/01JX0000000000000000000001", RawServer.json(200, Samples.COMPLETED));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "01JX0000000000000000000001");
 
@@ -54,7 +40,7 @@ class StatusCommandTest {
 
     @Test
     void printsTheStackOfAFailedWorkloadBelow() {
-        daemon.on("GET", "/v1/workloads/w2", FakeDaemon.json(200, Samples.FAILED));
+        daemon.on("GET", "/v1/workloads/w2", RawServer.json(200, Samples.FAILED));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "w2");
 
@@ -66,7 +52,7 @@ class StatusCommandTest {
 
     @Test
     void jsonIsTheApiAnswerWithFieldsThisCliDoesNotKnow() {
-        daemon.on("GET", "/v1/workloads/w1", FakeDaemon.json(200, Samples.COMPLETED_FROM_THE_FUTURE));
+        daemon.on("GET", "/v1/workloads/w1", RawServer.json(200, Samples.COMPLETED_FROM_THE_FUTURE));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "status", "w1", "-o", "json");
 
@@ -85,7 +71,7 @@ class StatusCommandTest {
 
     @Test
     void killPrintsTheIdAndTheNewStatus() {
-        daemon.on("DELETE", "/v1/workloads/01JX0000000000000000000003", FakeDaemon.json(200, Samples.KILLED));
+        daemon.on("DELETE", "/v1/workloads/01JX0000000000000000000003", RawServer.json(200, Samples.KILLED));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "kill", "01JX0000000000000000000003");
 
@@ -95,7 +81,7 @@ class StatusCommandTest {
 
     @Test
     void killingAFinishedWorkloadIsAnApiError() {
-        daemon.on("DELETE", "/v1/workloads/w1", FakeDaemon.json(409,
+        daemon.on("DELETE", "/v1/workloads/w1", RawServer.json(409,
                 Samples.error("conflict", "workload w1 is already completed")));
 
         Cli.Result result = Cli.run("--socket", daemon.socket().toString(), "kill", "w1");

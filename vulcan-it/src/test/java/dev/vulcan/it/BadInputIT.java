@@ -3,38 +3,17 @@ package dev.vulcan.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Request faults get a 4xx with {"error":{"code","message"}} and record nothing; code faults give
  * a failed workload with the message and stack.
  */
-class BadInputIT {
+class BadInputIT extends SharedDaemon {
 
-    @TempDir
-    static Path temp;
-
-    static DaemonProcess daemon;
-    static Http http;
-
-    @BeforeAll
-    static void startDaemon() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
-    }
-
-    @AfterAll
-    static void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-        }
-    }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """

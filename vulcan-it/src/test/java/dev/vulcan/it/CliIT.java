@@ -5,32 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The CLI against a real daemon over its unix socket. */
-class CliIT {
+class CliIT extends SharedDaemon {
 
-    @TempDir
-    static Path temp;
-
-    static DaemonProcess daemon;
     static Cli cli;
 
     @BeforeAll
-    static void startDaemon() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
+    static void startCli() {
         cli = new Cli(daemon.socket);
-    }
-
-    @AfterAll
-    static void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-        }
     }
 
     @Test

@@ -6,33 +6,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Memory and time limits end the offending workload and nothing else. */
-class IsolateLimitsIT {
+class IsolateLimitsIT extends SharedDaemon {
 
-    @TempDir
-    static Path temp;
-
-    static DaemonProcess daemon;
-    static Http http;
-
-    @BeforeAll
-    static void startDaemon() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
-    }
-
-    @AfterAll
-    static void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-        }
-    }
 
     @Test
     void unboundedAllocationFailsWithMemoryLimitWhileOthersCarryOn() throws Exception {

@@ -6,33 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** Backends, nodes, stats, metrics, health, and the security of the two listeners. */
-class SystemApiIT {
+class SystemApiIT extends SharedDaemon {
 
-    @TempDir
-    static Path temp;
-
-    static DaemonProcess daemon;
-    static Http http;
-
-    @BeforeAll
-    static void startDaemon() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
-    }
-
-    @AfterAll
-    static void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            daemon.stop();
-        }
-    }
 
     @Test
     void backendsListEveryIsolationWithAvailabilityAndReason() {

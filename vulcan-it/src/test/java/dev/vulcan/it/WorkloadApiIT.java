@@ -4,34 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The seed's API examples and the workload endpoints, against a real daemon and real Deno isolates. */
-class WorkloadApiIT {
+class WorkloadApiIT extends SharedDaemon {
 
-    @TempDir
-    static Path temp;
-
-    static DaemonProcess daemon;
-    static Http http;
-
-    @BeforeAll
-    static void startDaemon() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
-    }
-
-    @AfterAll
-    static void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            assertThat(daemon.stop()).as("exit code after SIGTERM").isZero();
-            assertThat(daemon.children()).as("processes left after shutdown").isEmpty();
-        }
-    }
 
     @Test
     void seedSyncExampleReturnsTheSum() {

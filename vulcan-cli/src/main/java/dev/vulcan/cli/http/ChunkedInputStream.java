@@ -5,45 +5,22 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /** Undoes Transfer-Encoding: chunked (RFC 9112 section 7.1); extensions and trailers are dropped. */
-final class ChunkedInputStream extends InputStream {
-    private final InputStream in;
-    private long remaining;
+final class ChunkedInputStream extends BodyInputStream {
     private boolean started;
     private boolean done;
 
     ChunkedInputStream(InputStream in) {
-        this.in = in;
+        super(in, 0);
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
-        if (remaining == 0 && !nextChunk()) {
-            return -1;
-        }
-        int n = in.read(b, off, (int) Math.min(len, remaining));
-        if (n == -1) {
-            throw new EOFException("connection closed in the middle of a chunk");
-        }
-        remaining -= n;
-        return n;
-    }
-
-    @Override
-    public int available() throws IOException {
-        return done ? 0 : (int) Math.min(in.available(), remaining);
+    EOFException cutShort() {
+        return new EOFException("connection closed in the middle of a chunk");
     }
 
     /** Moves to the next chunk; false once the last (empty) chunk and the trailers are read. */
-    private boolean nextChunk() throws IOException {
+    @Override
+    boolean more() throws IOException {
         if (done) {
             return false;
         }

@@ -1,43 +1,22 @@
 package dev.vulcan.cli.http;
 
 import java.io.EOFException;
-import java.io.IOException;
 import java.io.InputStream;
 
 /** A body of Content-Length bytes. */
-final class FixedLengthInputStream extends InputStream {
-    private final InputStream in;
-    private long remaining;
+final class FixedLengthInputStream extends BodyInputStream {
 
     FixedLengthInputStream(InputStream in, long length) {
-        this.in = in;
-        this.remaining = length;
+        super(in, length);
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+    boolean more() {
+        return false;
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
-        if (remaining == 0) {
-            return -1;
-        }
-        int n = in.read(b, off, (int) Math.min(len, remaining));
-        if (n == -1) {
-            throw new EOFException("connection closed with " + remaining + " bytes of the body missing");
-        }
-        remaining -= n;
-        return n;
-    }
-
-    @Override
-    public int available() throws IOException {
-        return (int) Math.min(in.available(), remaining);
+    EOFException cutShort() {
+        return new EOFException("connection closed with " + remaining + " bytes of the body missing");
     }
 }

@@ -18,7 +18,7 @@ import java.time.Clock;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -50,8 +50,12 @@ public final class ApiServer implements AutoCloseable {
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);
 
-        VirtualThreadPool threads = new VirtualThreadPool();
+        // Selectors and acceptors on a few platform threads; each request's handler on its own
+        // virtual thread, so handlers may block (sync workloads, SSE follows) without pinning.
+        QueuedThreadPool threads = new QueuedThreadPool(16, 4);
         threads.setName("api");
+        threads.setVirtualThreadsExecutor(java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("api-request-", 0).factory()));
         server = new Server(threads);
         server.setStopTimeout(2000);
         UnixDomainServerConnector unix = new UnixDomainServerConnector(server);

@@ -21,7 +21,8 @@ public final class LiveLog implements LogSink {
 
     private final Clock clock;
     private final JsonMapper json;
-    private final BufferedWriter writer;
+    private final Path file;
+    private BufferedWriter writer;
     private final List<LogEvent> history = new ArrayList<>();
     private final List<LogSubscription> followers = new ArrayList<>();
     private boolean closed;
@@ -29,11 +30,7 @@ public final class LiveLog implements LogSink {
     LiveLog(Path file, Clock clock, JsonMapper json) {
         this.clock = clock;
         this.json = json;
-        try {
-            this.writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot create log " + file, e);
-        }
+        this.file = file;
     }
 
     @Override
@@ -43,6 +40,10 @@ public final class LiveLog implements LogSink {
         }
         LogEvent event = new LogEvent(clock.instant(), stream.name().toLowerCase(Locale.ROOT), line);
         try {
+            // Created on the first line: most workloads print nothing, and a file costs a create.
+            if (writer == null) {
+                writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+            }
             writer.write(json.writeValueAsString(event));
             writer.newLine();
             writer.flush();
@@ -71,9 +72,11 @@ public final class LiveLog implements LogSink {
         closed = true;
         followers.forEach(LogSubscription::end);
         followers.clear();
-        history.clear();
+        // history stays: a reader that found this log live just before it closed still gets it.
         try {
-            writer.close();
+            if (writer != null) {
+                writer.close();
+            }
         } catch (IOException e) {
             // nothing left to save
         }

@@ -19,15 +19,21 @@ public record LimitPolicy(int defaultCpus, int defaultMemMb, int defaultTimeoutS
         int cpus = bounded("cpus", spec.cpus(), defaultCpus, 1, maxCpus);
         int memMb = bounded("mem_mb", spec.memMb(), defaultMemMb, 16, maxMemMb);
         int timeoutS = bounded("timeout_s", spec.timeoutS(), defaultTimeoutS, 1, maxTimeoutS);
-        if (spec.code().length() > maxCodeBytes) {
+        long codeBytes = utf8Length(spec.code());
+        if (codeBytes > maxCodeBytes) {
             throw new TooLargeException("code_too_large",
-                    "code is " + spec.code().length() + " bytes; the limit is " + maxCodeBytes);
+                    "code is " + codeBytes + " bytes; the limit is " + maxCodeBytes);
         }
-        if (spec.inputJson().length() > maxInputBytes) {
+        long inputBytes = utf8Length(spec.inputJson());
+        if (inputBytes > maxInputBytes) {
             throw new TooLargeException("input_too_large",
-                    "input is " + spec.inputJson().length() + " bytes; the limit is " + maxInputBytes);
+                    "input is " + inputBytes + " bytes; the limit is " + maxInputBytes);
         }
         return new Limits(cpus, memMb, Duration.ofSeconds(timeoutS));
+    }
+
+    private static long utf8Length(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static int bounded(String name, Integer asked, int fallback, int min, int max) {

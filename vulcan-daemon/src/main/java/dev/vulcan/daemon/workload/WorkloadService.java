@@ -101,8 +101,12 @@ public final class WorkloadService implements AutoCloseable {
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
                     applied), live);
-        } catch (BackendUnavailableException e) {
-            WorkloadRecord failed = record.failedBeforeStart("backend_unavailable", e.getMessage(), clock.instant());
+        } catch (RuntimeException e) {
+            String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
+            if (!(e instanceof BackendUnavailableException)) {
+                log.atError().setCause(e).addKeyValue("id", record.id()).log("backend failed to start a workload");
+            }
+            WorkloadRecord failed = record.failedBeforeStart(why, e.getMessage(), clock.instant());
             repository.update(failed);
             logs.close(record.id());
             metrics.workloadEndedUnrun(used.wire(), spec.runtime().wire(), failed.status().wire());

@@ -17,7 +17,8 @@ final class DenoProbe {
     // Unix socket paths are limited to 107 bytes; "isolate-<n>.sock" needs room after the run dir.
     private static final int MAX_RUN_DIR_LENGTH = 80;
 
-    static BackendStatus probe(IsolateConfig config) {
+    /** launcherDetails: how memory is enforced and how hosts end, added to the details. */
+    static BackendStatus probe(IsolateConfig config, Map<String, String> launcherDetails) {
         if (!Files.isExecutable(config.denoBinary())) {
             return new BackendStatus.Unavailable("deno not found or not executable at " + config.denoBinary()
                     + " (run npm ci in isolate-host/ or pass --deno)");
@@ -50,6 +51,7 @@ final class DenoProbe {
         details.put("hosts_per_memory_class", Integer.toString(config.hostsPerMemoryClass()));
         details.put("default_mem_mb", Integer.toString(config.defaultMemMb()));
         details.put("memory", "one workload per host process; V8 heap cap --max-old-space-size per process");
+        details.putAll(launcherDetails);
         details.put("typescript", versions.getOrDefault("typescript", "unknown"));
         return new BackendStatus.Available(
                 "deno " + versions.get("deno") + " / v8 " + versions.getOrDefault("v8", "unknown"), details);
@@ -60,10 +62,11 @@ final class DenoProbe {
         Process process = new ProcessBuilder(deno.toString(), "--version").redirectErrorStream(true).start();
         try {
             process.getOutputStream().close();
-            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // The answer is a few lines, far below a pipe's buffer: waiting first cannot block it.
             if (!process.waitFor(VERSION_TIMEOUT_S, TimeUnit.SECONDS)) {
                 throw new IOException("no answer within " + VERSION_TIMEOUT_S + " s");
             }
+            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
                 throw new IOException("exit code " + process.exitValue() + ": " + text.strip());
             }

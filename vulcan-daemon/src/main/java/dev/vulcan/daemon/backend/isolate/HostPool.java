@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,6 +30,7 @@ final class HostPool implements IsolateHost.Events {
     static final Duration KILL_GRACE = Duration.ofSeconds(1);
     static final Duration PONG_DEADLINE = Duration.ofSeconds(2);
     static final long MAX_RUNS_PER_HOST = 10_000;
+    static final Duration LEFTOVER_CHECK_DELAY = Duration.ofMillis(500);
     private static final Logger log = LoggerFactory.getLogger(HostPool.class);
 
     private final int memMb;
@@ -103,24 +106,33 @@ final class HostPool implements IsolateHost.Events {
     @Override
     public void ready(IsolateHost host) {
         IsolateExecution next;
+        Set<Long> threadsAtReady = Set.of();
         synchronized (this) {
             if (closed || host.doomed()) {
-                host.close();
                 return;
             }
             IsolateHost.State state = host.state();
             if (state != IsolateHost.State.STARTING && state != IsolateHost.State.WARMING) {
                 return;
             }
+            if (state == IsolateHost.State.WARMING) {
+                // Taken before the next run is sent, so no thread of the next workload is in it.
+                threadsAtReady = host.workerThreadIds();
+            }
             next = nextFor(host);
         }
         if (next != null) {
             dispatch(host, next);
         }
+        if (threadsAtReady.size() > 1) {
+            Set<Long> suspects = threadsAtReady;
+            scheduler.schedule(() -> checkForLeftoverWorkers(host, suspects), LEFTOVER_CHECK_DELAY.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     @Override
-    public void finished(IsolateHost host, IsolateExecution execution) {
+    public void finished(IsolateHost host, IsolateExecution execution, boolean stoppedWorker) {
         synchronized (this) {
             if (host.current() != execution) {
                 return;
@@ -129,17 +141,43 @@ final class HostPool implements IsolateHost.Events {
             if (closed || host.doomed() || host.state() == IsolateHost.State.CLOSED) {
                 return;
             }
-            if (host.runs() >= MAX_RUNS_PER_HOST) {
-                retire(host);
-                return;
+            if (stoppedWorker) {
+                // A stopped worker that was running JavaScript keeps running (see WorkerThreads).
+                retire(host, "its worker was stopped");
+            } else if (host.retiring()) {
+                retire(host, "a worker outlived its workload");
+            } else if (host.runs() >= MAX_RUNS_PER_HOST) {
+                // Deno keeps a little metadata per imported module for the life of a process.
+                retire(host, "it ran " + host.runs() + " workloads");
+            } else {
+                // Its next blank worker is booting (~15 ms); the host says "ready" when it is up.
+                host.state(IsolateHost.State.WARMING);
             }
-            // Its next blank worker is booting (~15 ms); the host says "ready" when it is up.
-            host.state(IsolateHost.State.WARMING);
         }
     }
 
-    /** Deno keeps a little per-module metadata for the life of a process; a fresh host forgets it. */
-    private void retire(IsolateHost host) {
+    /**
+     * Of the Worker threads alive when the host said "ready", only the blank one may still be:
+     * the rest belonged to the last workload (its worker, workers it started) and end within
+     * milliseconds, unless one is running JavaScript that terminate() cannot stop.
+     */
+    private synchronized void checkForLeftoverWorkers(IsolateHost host, Set<Long> threadsAtReady) {
+        if (closed || host.doomed() || !hosts.contains(host)) {
+            return;
+        }
+        Set<Long> alive = new HashSet<>(host.workerThreadIds());
+        alive.retainAll(threadsAtReady);
+        if (alive.size() <= 1) {
+            return;
+        }
+        if (host.state() == IsolateHost.State.BUSY) {
+            host.retireWhenDone();
+        } else {
+            retire(host, "a worker outlived its workload");
+        }
+    }
+
+    private void retire(IsolateHost host, String why) {
         hosts.remove(host);
         host.state(IsolateHost.State.CLOSED);
         host.close();
@@ -147,7 +185,8 @@ final class HostPool implements IsolateHost.Events {
             startHost();
         }
         startHostsForWaiting();
-        log.atInfo().addKeyValue("pid", host.pid()).addKeyValue("runs", host.runs()).log("retiring isolate host");
+        log.atInfo().addKeyValue("pid", host.pid()).addKeyValue("mem_mb", memMb).addKeyValue("why", why)
+                .log("retiring isolate host");
     }
 
     @Override
@@ -177,10 +216,10 @@ final class HostPool implements IsolateHost.Events {
             }
         }
         if (running != null) {
-            running.complete(exit.failure(memMb, running.elapsed()));
+            running.complete(running.killRequested() ? running.killed() : exit.failure(memMb, running.elapsed()));
         }
         for (IsolateExecution execution : unserved) {
-            execution.complete(new Outcome.Failed("host_crashed", exit.describe(), "", execution.elapsed()));
+            execution.complete(exit.failure(memMb, execution.elapsed()));
         }
     }
 

@@ -9,10 +9,7 @@ import dev.vulcan.daemon.backend.Execution;
 import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.backend.LogSink;
 import dev.vulcan.daemon.backend.Runtime;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,11 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
 public final class IsolateBackend implements Backend {
 
     private static final Logger log = LoggerFactory.getLogger(IsolateBackend.class);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final IsolateConfig config;
     private final JsonMapper mapper = JsonMapper.builder().build();
+    private final HostLauncher launcher;
     private final Map<Integer, HostPool> pools = new ConcurrentHashMap<>();
-    private final Set<Process> processes = ConcurrentHashMap.newKeySet();
+    private final Set<IsolateHost> alive = ConcurrentHashMap.newKeySet();
     private final AtomicInteger hostIndex = new AtomicInteger();
     private final AtomicLong executionIndex = new AtomicLong();
     private final ScheduledExecutorService scheduler =
@@ -49,8 +48,16 @@ public final class IsolateBackend implements Backend {
     private volatile BackendStatus status;
     private volatile boolean closed;
 
+    /** Probes for a memory cgroup hierarchy, then sweeps what an earlier daemon left in the run dir. */
     public IsolateBackend(IsolateConfig config) {
+        this(config, CgroupMemory.detect());
+    }
+
+    IsolateBackend(IsolateConfig config, CgroupMemory memory) {
         this.config = config;
+        this.launcher = new HostLauncher(config, memory);
+        LeftoverHosts.sweep(config.runDir(), memory, launcher.groupPrefix());
+        log.atInfo().addKeyValue("memory_enforcement", memory.enforcement()).log("isolate backend created");
         long interval = config.healthCheckInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
     }
@@ -71,7 +78,7 @@ public final class IsolateBackend implements Backend {
         if (known == null) {
             synchronized (this) {
                 if (status == null) {
-                    status = DenoProbe.probe(config);
+                    status = DenoProbe.probe(config, launcher.details());
                     log.atInfo().addKeyValue("available", status.isAvailable()).addKeyValue("status", status)
                             .log("isolate backend probed");
                 }
@@ -116,8 +123,14 @@ public final class IsolateBackend implements Backend {
         return pools.values().stream().flatMap(p -> p.hosts().stream()).toList();
     }
 
+    /** How hosts are started, named and confined, for tests. */
+    HostLauncher launcher() {
+        return launcher;
+    }
+
     private IsolateHost newHost(int memMb, IsolateHost.Events events) {
-        return new IsolateHost(hostIndex.incrementAndGet(), memMb, config, events, scheduler, processes, mapper);
+        return new IsolateHost(hostIndex.incrementAndGet(), memMb, launcher, config.runDir(), events, scheduler,
+                alive, mapper);
     }
 
     private void checkHealth() {
@@ -137,25 +150,15 @@ public final class IsolateBackend implements Backend {
         }
         closed = true;
         pools.values().forEach(HostPool::close);
-        for (Process process : processes) {
-            process.destroyForcibly();
-        }
+        // Retired hosts are no longer in a pool but may still be ending.
+        List<IsolateHost> ending = List.copyOf(alive);
+        ending.forEach(IsolateHost::close);
+        ending.forEach(host -> host.awaitExit(CLOSE_WAIT));
         scheduler.shutdownNow();
         callbacks.shutdown();
-        deleteSockets();
+        launcher.close();
+        // Hosts clean up after themselves; this catches what one that did not end in time left.
+        LeftoverHosts.sweep(config.runDir(), launcher.memory(), launcher.groupPrefix());
         log.atInfo().log("isolate backend closed");
-    }
-
-    private void deleteSockets() {
-        if (!Files.isDirectory(config.runDir())) {
-            return;
-        }
-        try (DirectoryStream<Path> sockets = Files.newDirectoryStream(config.runDir(), "isolate-*.sock")) {
-            for (Path socket : sockets) {
-                Files.deleteIfExists(socket);
-            }
-        } catch (IOException e) {
-            log.atWarn().setCause(e).addKeyValue("dir", config.runDir()).log("could not delete isolate sockets");
-        }
     }
 }

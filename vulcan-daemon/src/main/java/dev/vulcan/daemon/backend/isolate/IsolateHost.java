@@ -1,24 +1,16 @@
 package dev.vulcan.daemon.backend.isolate;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,7 +26,11 @@ final class IsolateHost {
         /** The host has a blank worker booted: the next run starts at once. */
         void ready(IsolateHost host);
 
-        void finished(IsolateHost host, IsolateExecution execution);
+        /**
+         * The execution got its result. stoppedWorker: the host had to stop the worker (timeout
+         * or kill), which may still be running JavaScript.
+         */
+        void finished(IsolateHost host, IsolateExecution execution, boolean stoppedWorker);
 
         void died(IsolateHost host, HostExit exit);
     }
@@ -52,10 +48,11 @@ final class IsolateHost {
 
     private final int index;
     private final int memMb;
-    private final IsolateConfig config;
+    private final HostLauncher launcher;
+    private final Path runDir;
     private final Events events;
     private final ScheduledExecutorService scheduler;
-    private final Set<Process> processes;
+    private final Set<IsolateHost> alive;
     private final JsonMapper mapper;
     private final OutputTail output = new OutputTail();
     private final AtomicLong pingSeq = new AtomicLong();
@@ -68,23 +65,31 @@ final class IsolateHost {
     private volatile long idleSinceNanos = System.nanoTime();
 
     private volatile boolean doomed;
+    private volatile boolean retireWhenDone;
     private volatile Process process;
+    private volatile HostLauncher.Launched launched;
     private volatile ServerSocketChannel server;
     private volatile HostConnection connection;
     private volatile Thread supervisor;
 
-    IsolateHost(int index, int memMb, IsolateConfig config, Events events, ScheduledExecutorService scheduler,
-            Set<Process> processes, JsonMapper mapper) {
+    /**
+     * @param alive every host whose supervisor has not finished, for the backend's close(); the
+     *              host adds itself on start() and removes itself when it is cleaned up
+     */
+    IsolateHost(int index, int memMb, HostLauncher launcher, Path runDir, Events events,
+            ScheduledExecutorService scheduler, Set<IsolateHost> alive, JsonMapper mapper) {
         this.index = index;
         this.memMb = memMb;
-        this.config = config;
+        this.launcher = launcher;
+        this.runDir = runDir;
         this.events = events;
         this.scheduler = scheduler;
-        this.processes = processes;
+        this.alive = alive;
         this.mapper = mapper;
     }
 
     void start() {
+        alive.add(this);
         supervisor = Thread.ofVirtual().name("isolate-host-" + index).start(this::supervise);
     }
 
@@ -118,6 +123,21 @@ final class IsolateHost {
     /** Whether the host is being ended and must take no more work. */
     boolean doomed() {
         return doomed;
+    }
+
+    /** The ids of the Worker threads alive in the process (empty when unknown). */
+    Set<Long> workerThreadIds() {
+        Process p = process;
+        return p == null ? Set.of() : WorkerThreads.of(p.pid());
+    }
+
+    /** Marks the host to be replaced once its current workload is done. */
+    void retireWhenDone() {
+        retireWhenDone = true;
+    }
+
+    boolean retiring() {
+        return retireWhenDone;
     }
 
     /** The process id, or -1 before the process is spawned. */
@@ -180,7 +200,7 @@ final class IsolateHost {
     }
 
     private void terminate() {
-        closeQuietly(server);
+        HostLauncher.closeQuietly(server);
         HostConnection c = connection;
         if (c != null) {
             c.close();
@@ -205,22 +225,21 @@ final class IsolateHost {
     }
 
     private void supervise() {
-        Path socket = config.runDir().resolve("isolate-" + index + ".sock");
-        Path denoDir = config.runDir().resolve("deno-" + index);
+        Path socket = HostLauncher.socket(runDir, index);
         Thread drain = null;
         String startProblem = null;
         try {
-            Files.createDirectories(config.runDir());
-            server = bind(socket);
+            Files.createDirectories(runDir);
+            server = HostLauncher.bind(socket);
             long spawned = System.nanoTime();
-            Process p = launch(socket, denoDir);
+            launched = launcher.launch(index, memMb);
+            Process p = launched.process();
             process = p;
-            processes.add(p);
             drain = Thread.ofVirtual().name("isolate-host-" + index + "-output")
                     .start(() -> output.drain(p.getInputStream(), line -> log.atDebug().addKeyValue("host", index)
                             .addKeyValue("pid", p.pid()).addKeyValue("line", line).log("isolate host output")));
             // accept() has no timeout: closing the server socket is what ends a start that hangs.
-            p.onExit().thenRun(() -> closeQuietly(server));
+            p.onExit().thenRun(() -> HostLauncher.closeQuietly(server));
             ScheduledFuture<?> watchdog = scheduler.schedule(() -> {
                 if (state == State.STARTING) destroy("not ready within " + START_TIMEOUT.toSeconds() + " s");
             }, START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -228,7 +247,7 @@ final class IsolateHost {
                 terminate();
             }
             SocketChannel channel = server.accept();
-            closeQuietly(server);
+            HostLauncher.closeQuietly(server);
             Files.deleteIfExists(socket);
             connection = new HostConnection(channel, mapper);
             if (!(connection.read() instanceof HostEvent.Ready ready)) {
@@ -244,16 +263,28 @@ final class IsolateHost {
                 handle(event);
             }
         } catch (IOException | RuntimeException e) {
-            if (state == State.STARTING && !doomed) {
-                startProblem = "isolate host failed to start: " + e.getMessage();
+            if (state == State.STARTING) {
+                startProblem = whyNotStarted(e);
             }
             if (!doomed) {
                 log.atDebug().setCause(e).addKeyValue("host", index).log("isolate host connection ended");
             }
         }
         HostExit exit = reap(socket, drain, startProblem);
-        deleteTree(denoDir);
+        launcher.cleanUp(index, launched);
+        alive.remove(this);
         events.died(this, exit);
+    }
+
+    private String whyNotStarted(Exception e) {
+        Process p = process;
+        if (doomed) {
+            return "isolate host was not ready within " + START_TIMEOUT.toSeconds() + " s";
+        }
+        if (p != null && !p.isAlive()) {
+            return "isolate host exited before it was ready";
+        }
+        return "isolate host failed to start: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
     }
 
     private void handle(HostEvent event) {
@@ -268,7 +299,9 @@ final class IsolateHost {
                 IsolateExecution execution = current;
                 if (execution != null && execution.id().equals(result.id())) {
                     execution.completeWith(result);
-                    events.finished(this, execution);
+                    boolean stopped = !result.ok()
+                            && ("timeout".equals(result.reason()) || "killed".equals(result.reason()));
+                    events.finished(this, execution, stopped);
                 }
             }
             case HostEvent.Pong pong -> pongSeq.accumulateAndGet(pong.seq(), Math::max);
@@ -280,12 +313,12 @@ final class IsolateHost {
     }
 
     private HostExit reap(Path socket, Thread drain, String startProblem) {
-        closeQuietly(server);
+        HostLauncher.closeQuietly(server);
         HostConnection c = connection;
         if (c != null) {
             c.close();
         }
-        deleteQuietly(socket);
+        HostLauncher.deleteQuietly(socket);
         Process p = process;
         if (p == null) {
             return HostExit.notStarted(startProblem == null ? "isolate host was closed before it started" : startProblem);
@@ -302,71 +335,20 @@ final class IsolateHost {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
         }
-        processes.remove(p);
         int code = p.isAlive() ? -1 : p.exitValue();
-        HostExit exit = new HostExit(code, output.sawOutOfMemory(), output.text(TAIL_LINES_IN_MESSAGES),
+        // Read before the cgroup is removed: the kernel's count of OOM kills under its limit.
+        boolean heapLimit = output.sawOutOfMemory();
+        boolean cgroupLimit = launched.oomKilled();
+        HostExit exit = new HostExit(code, heapLimit || cgroupLimit, output.text(TAIL_LINES_IN_MESSAGES),
                 startProblem);
         if (state != State.CLOSED) {
             log.atWarn().addKeyValue("host", index).addKeyValue("pid", p.pid()).addKeyValue("mem_mb", memMb)
-                    .addKeyValue("exit", exit.describe()).addKeyValue("out_of_memory", exit.outOfMemory())
-                    .log("isolate host ended");
+                    .addKeyValue("exit", exit.describe()).addKeyValue("heap_limit", heapLimit)
+                    .addKeyValue("cgroup_oom_kill", cgroupLimit).log("isolate host ended");
         } else {
             log.atDebug().addKeyValue("host", index).addKeyValue("pid", p.pid()).log("isolate host closed");
         }
         return exit;
-    }
-
-    private ServerSocketChannel bind(Path socket) throws IOException {
-        Files.deleteIfExists(socket);
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.bind(UnixDomainSocketAddress.of(socket), 1);
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new IOException("cannot bind " + socket + ": " + e.getMessage(), e);
-        }
-        return channel;
-    }
-
-    private Process launch(Path socket, Path denoDir) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(HostCommandLine.of(config, memMb, socket))
-                .directory(config.runDir().toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.clear();
-        env.putAll(HostCommandLine.environment(denoDir));
-        return builder.start();
-    }
-
-    private static void closeQuietly(ServerSocketChannel channel) {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // already broken; nothing more to release
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(IsolateHost::deleteQuietly);
-        } catch (IOException | UncheckedIOException e) {
-            log.atWarn().setCause(e).addKeyValue("dir", dir).log("could not delete isolate host cache");
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // the run dir is swept again on close
-        }
     }
 
     @Override

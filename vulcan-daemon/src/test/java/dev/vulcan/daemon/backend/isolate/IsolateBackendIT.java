@@ -12,6 +12,10 @@ import dev.vulcan.daemon.backend.Limits;
 import dev.vulcan.daemon.backend.Outcome;
 import dev.vulcan.daemon.backend.Runtime;
 import dev.vulcan.daemon.backend.isolate.IsolateFixture.CollectingSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,10 +46,14 @@ class IsolateBackendIT {
     }
 
     @AfterEach
-    void closeLeavesNoDenoProcesses() {
+    void closeLeavesNoDenoProcessesFilesOrCgroups() {
         backend.close();
         assertThat(IsolateFixture.denoDescendants()).isEmpty();
-        assertThat(runDir.toFile().list((dir, name) -> name.endsWith(".sock"))).isEmpty();
+        assertThat(runDir.toFile().list((dir, name) -> name.startsWith("isolate-") || name.startsWith("deno-")))
+                .isEmpty();
+        if (backend.launcher().memory() instanceof CgroupMemory.Usable usable) {
+            assertThat(usable.groups(backend.launcher().groupPrefix())).isEmpty();
+        }
     }
 
     @Test
@@ -56,7 +64,10 @@ class IsolateBackendIT {
         BackendStatus.Available available = (BackendStatus.Available) status;
         assertThat(available.version()).matches("deno 2\\.\\d+\\.\\d+ / v8 .+");
         assertThat(available.details()).containsEntry("hosts_per_memory_class", "4")
-                .containsKey("memory").containsEntry("deno", config.denoBinary().toString());
+                .containsKey("memory").containsEntry("deno", config.denoBinary().toString())
+                .containsEntry("memory_enforcement", backend.launcher().memory().enforcement())
+                .hasEntrySatisfying("host_lifetime", v -> assertThat(v).contains("setpriv --pdeathsig KILL"));
+        assertThat(available.details().get("memory_enforcement")).startsWith("V8 heap cap");
         assertThat(backend.runtimes()).containsExactlyInAnyOrder(Runtime.JAVASCRIPT, Runtime.TYPESCRIPT);
         assertThat(backend.traits().networking()).isEqualTo("none");
     }
@@ -187,16 +198,74 @@ class IsolateBackendIT {
 
     @Test
     void infiniteLoopTimesOutAndTheNextWorkloadRuns() {
-        Outcome outcome = run(Runtime.JAVASCRIPT, "export default () => { while (true) {} }", "null",
+        Execution looping = start(Runtime.JAVASCRIPT, "export default () => { while (true) {} }", "null",
                 new CollectingSink(), DEFAULT_MEM_MB, Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ((IsolateExecution) looping).host() != null);
+        long pid = ((IsolateExecution) looping).host().pid();
 
-        assertThat(outcome).isInstanceOfSatisfying(Outcome.Killed.class, k -> {
+        assertThat(looping.outcome().join()).isInstanceOfSatisfying(Outcome.Killed.class, k -> {
             assertThat(k.reason()).isEqualTo("timeout");
             assertThat(k.message()).isEqualTo("timed out after 1s");
             assertThat(k.elapsed()).isLessThan(Duration.ofSeconds(3));
         });
+        // worker.terminate() leaves a looping thread running, so the whole host goes.
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isEmpty());
         assertThat(run(Runtime.JAVASCRIPT, "export default () => 'next'", "null"))
                 .isInstanceOfSatisfying(Outcome.Completed.class, c -> assertThat(c.outputJson()).isEqualTo("\"next\""));
+    }
+
+    @Test
+    void loopLeftRunningAfterTheResultRetiresItsHost() {
+        // The loop starts a few microtasks after the bootstrap has posted the result, so before
+        // the host can terminate the worker: terminate() then cannot stop it.
+        Execution sneaky = start(Runtime.JAVASCRIPT, """
+                export default () => {
+                  let later = Promise.resolve();
+                  for (let i = 0; i < 20; i++) later = later.then(() => {});
+                  later.then(() => { while (true) {} });
+                  return "done";
+                }
+                """, "null", new CollectingSink(), DEFAULT_MEM_MB, TIMEOUT);
+
+        assertThat(sneaky.outcome().join()).isInstanceOf(Outcome.Completed.class);
+        long pid = ((IsolateExecution) sneaky).host().pid();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isEmpty());
+        assertThat(run(Runtime.JAVASCRIPT, "export default () => 'next'", "null")).isInstanceOf(Outcome.Completed.class);
+        assertThat(backend.hosts()).allSatisfy(h -> assertThat(WorkerThreads.of(h.pid())).hasSizeLessThanOrEqualTo(2));
+    }
+
+    @Test
+    void workerStartedByAWorkloadDoesNotOutliveIt() {
+        Execution spawner = start(Runtime.JAVASCRIPT, """
+                import { Worker } from "node:worker_threads";
+                export default async () => {
+                  const looping = new Worker(
+                      "require('node:worker_threads').parentPort.postMessage('up'); while (true) {}", { eval: true });
+                  await new Promise((resolve) => looping.once("message", resolve));
+                  return "spawned";
+                }
+                """, "null", new CollectingSink(), DEFAULT_MEM_MB, TIMEOUT);
+
+        assertThat(spawner.outcome().join()).isInstanceOf(Outcome.Completed.class);
+        long pid = ((IsolateExecution) spawner).host().pid();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isEmpty());
+    }
+
+    @Test
+    void ordinaryWorkloadsKeepTheirHost() throws Exception {
+        useConfig(config.withHostsPerMemoryClass(1));
+        long pid = -1;
+        for (int i = 0; i < 20; i++) {
+            Execution execution = start(Runtime.JAVASCRIPT, "export default (n) => n", Integer.toString(i),
+                    new CollectingSink(), DEFAULT_MEM_MB, TIMEOUT);
+            assertThat(execution.outcome().get(10, TimeUnit.SECONDS)).isInstanceOf(Outcome.Completed.class);
+            long used = ((IsolateExecution) execution).host().pid();
+            assertThat(pid == -1 || used == pid).as("workload %d ran on the same host", i).isTrue();
+            pid = used;
+        }
+        long host = pid;
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2))
+                .until(() -> ProcessHandle.of(host).isPresent());
     }
 
     @Test
@@ -210,6 +279,8 @@ class IsolateBackendIT {
 
         Outcome outcome = execution.outcome().get(3, TimeUnit.SECONDS);
         assertThat(outcome).isEqualTo(new Outcome.Killed("killed", "stopped by the test", outcome.elapsed()));
+        long pid = ((IsolateExecution) execution).host().pid();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).isEmpty());
         assertThat(run(Runtime.JAVASCRIPT, "export default () => 1", "null")).isInstanceOf(Outcome.Completed.class);
     }
 
@@ -230,6 +301,133 @@ class IsolateBackendIT {
                 c -> assertThat(c.outputJson()).isEqualTo("\"fine\""));
         assertThat(run(Runtime.JAVASCRIPT, "export default () => 'after'", "null", new CollectingSink(), 64, TIMEOUT))
                 .isInstanceOf(Outcome.Completed.class);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "one large ArrayBuffer | export default () => new Uint8Array(512 * 1024 * 1024).fill(1).length",
+        "ArrayBuffers in a loop| export default () => { const keep = []; while (true) keep.push(new Uint8Array(32 * 1024 * 1024).fill(1)); }",
+        "Wasm memory           | export default () => { const m = new WebAssembly.Memory({ initial: 8192 }); new Uint8Array(m.buffer).fill(1); return m.buffer.byteLength }",
+    })
+    void memoryOutsideTheHeapCountsAgainstTheLimit(String what, String code) throws Exception {
+        IsolateFixture.memoryCgroupsOrSkip(backend.launcher().memory());
+        Execution normal = start(Runtime.JAVASCRIPT,
+                "export default async () => { await new Promise(r => setTimeout(r, 1500)); return 'fine' }",
+                "null", new CollectingSink(), DEFAULT_MEM_MB, TIMEOUT);
+        Execution hungry = start(Runtime.JAVASCRIPT, code, "null", new CollectingSink(), 64, TIMEOUT);
+
+        assertThat(hungry.outcome().get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(Outcome.Failed.class, f -> {
+            assertThat(f.reason()).isEqualTo("memory_limit");
+            assertThat(f.message()).isEqualTo("memory limit exceeded: the isolate needed more than 64 MB");
+        });
+        assertThat(normal.outcome().get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(Outcome.Completed.class,
+                c -> assertThat(c.outputJson()).isEqualTo("\"fine\""));
+        assertThat(run(Runtime.JAVASCRIPT, "export default () => 'after'", "null", new CollectingSink(), 64, TIMEOUT))
+                .isInstanceOf(Outcome.Completed.class);
+    }
+
+    @ParameterizedTest(name = "{0} MB")
+    @CsvSource({"128", "16"})
+    void ordinaryWorkloadsFitUnderTheCgroupLimit(int memMb) throws Exception {
+        CgroupMemory.Usable cgroups = IsolateFixture.memoryCgroupsOrSkip(backend.launcher().memory());
+        List<Execution> executions = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Runtime runtime = i % 2 == 0 ? Runtime.JAVASCRIPT : Runtime.TYPESCRIPT;
+            String code = i % 2 == 0
+                    ? "export default (n) => { for (let i = 0; i < 200; i++) console.log('line', i, { n }); return n }"
+                    : "interface In { n: number }\nexport default (i: In): number[] => Array.from({ length: 1000 }, (_, k) => k * i.n)";
+            String input = i % 2 == 0 ? Integer.toString(i) : "{\"n\":" + i + "}";
+            executions.add(start(runtime, code, input, new CollectingSink(), memMb, TIMEOUT));
+        }
+
+        for (Execution execution : executions) {
+            assertThat(execution.outcome().get(30, TimeUnit.SECONDS)).isInstanceOf(Outcome.Completed.class);
+        }
+        IsolateHost host = backend.hosts().stream().filter(h -> h.memMb() == memMb).findFirst().orElseThrow();
+        String group = IsolateFixture.memoryCgroupOf(host.pid());
+        assertThat(group).startsWith("/" + CgroupMemory.PARENT + "/" + backend.launcher().groupPrefix());
+        String limitFile = cgroups instanceof CgroupMemory.V1 ? "memory.limit_in_bytes" : "memory.max";
+        assertThat(Files.readString(cgroups.parent().resolve(group.substring(group.lastIndexOf('/') + 1))
+                .resolve(limitFile)).strip()).isEqualTo(Long.toString((64L + memMb) << 20));
+    }
+
+    @Test
+    void withoutMemoryCgroupsOnlyTheHeapIsCapped() throws Exception {
+        backend.close();
+        backend = new IsolateBackend(config, new CgroupMemory.Unavailable("not here"));
+
+        assertThat(backend.probe()).isInstanceOfSatisfying(BackendStatus.Available.class,
+                a -> assertThat(a.details()).containsEntry("memory_enforcement",
+                        "V8 heap cap only (no writable memory cgroup: not here)"));
+        Execution execution = start(Runtime.JAVASCRIPT, "export default () => 1", "null", new CollectingSink(),
+                DEFAULT_MEM_MB, TIMEOUT);
+        assertThat(execution.outcome().get(10, TimeUnit.SECONDS)).isInstanceOf(Outcome.Completed.class);
+        assertThat(IsolateFixture.memoryCgroupOf(((IsolateExecution) execution).host().pid()))
+                .doesNotContain(CgroupMemory.PARENT);
+    }
+
+    @Test
+    void hostOutlivesTheThreadThatStartedIt() throws Exception {
+        // The parent-death signal follows the forking thread; hosts are forked by the launcher's own.
+        Path socketPath = HostLauncher.socket(runDir, 90);
+        try (HostLauncher launcher = new HostLauncher(config, backend.launcher().memory());
+                ServerSocketChannel socket = HostLauncher.bind(socketPath)) {
+            HostLauncher.Launched[] launched = new HostLauncher.Launched[1];
+            Thread starter = Thread.ofPlatform().start(() -> {
+                try {
+                    launched[0] = launcher.launch(90, DEFAULT_MEM_MB);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            starter.join();
+            Process host = launched[0].process();
+
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(host::isAlive);
+
+            // Ending the launcher's thread is the daemon dying, as far as the kernel can tell.
+            launcher.close();
+            assertThat(host.waitFor(2, TimeUnit.SECONDS)).isTrue();
+            assertThat(host.exitValue()).isEqualTo(137);
+            launcher.cleanUp(90, launched[0]);
+        } finally {
+            Files.deleteIfExists(socketPath);
+        }
+    }
+
+    @Test
+    void hostsLeftByAKilledDaemonAreEndedAtStartUp() throws Exception {
+        backend.close();
+        CgroupMemory memory = backend.launcher().memory();
+        HostLauncher previousLife = new HostLauncher(config, memory);
+        try (ServerSocketChannel first = HostLauncher.bind(HostLauncher.socket(runDir, 1));
+                ServerSocketChannel second = HostLauncher.bind(HostLauncher.socket(runDir, 2))) {
+            Process recorded = previousLife.launch(1, DEFAULT_MEM_MB).process();
+            Process unrecorded = previousLife.launch(2, DEFAULT_MEM_MB).process();
+            Files.delete(HostLauncher.record(runDir, 2));
+            Files.createDirectories(HostLauncher.denoDir(runDir, 1).resolve("gen"));
+            Path staleRecord = HostLauncher.record(runDir, 3);
+            Files.writeString(staleRecord, "999999999 1\n");
+            assertThat(HostLauncher.record(runDir, 1)).exists();
+            assertThat(recorded.isAlive() && unrecorded.isAlive()).isTrue();
+            if (!(memory instanceof CgroupMemory.Usable)) {
+                // Only a cgroup can point at a host whose record was lost.
+                unrecorded.destroyForcibly().waitFor();
+            }
+
+            backend = new IsolateBackend(config, memory);
+
+            await().atMost(Duration.ofSeconds(2)).until(() -> !recorded.isAlive() && !unrecorded.isAlive());
+            assertThat(runDir.toFile().list((dir, name) -> name.startsWith("isolate-") || name.startsWith("deno-")))
+                    .isEmpty();
+            if (memory instanceof CgroupMemory.Usable usable) {
+                assertThat(usable.groups(backend.launcher().groupPrefix())).isEmpty();
+            }
+            assertThat(run(Runtime.JAVASCRIPT, "export default () => 'fresh'", "null"))
+                    .isInstanceOf(Outcome.Completed.class);
+        } finally {
+            previousLife.close();
+        }
     }
 
     @Test
@@ -386,6 +584,27 @@ class IsolateBackendIT {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.hosts().stream().noneMatch(h -> h.memMb() == 96));
         assertThat(backend.hosts()).extracting(IsolateHost::memMb).containsExactly(DEFAULT_MEM_MB);
+    }
+
+    @Test
+    void hostThatCannotStartFailsItsWaitingWorkloads() throws Exception {
+        Path fakeDeno = runDir.resolve("fake-deno");
+        Files.writeString(fakeDeno, """
+                #!/bin/sh
+                if [ "$1" = --version ]; then echo "deno 0.0.1 (fake)"; echo "v8 0.1"; exit 0; fi
+                echo "cannot start here" >&2
+                exit 3
+                """);
+        assertThat(fakeDeno.toFile().setExecutable(true)).isTrue();
+        useConfig(IsolateConfig.of(fakeDeno, config.hostDir(), runDir));
+
+        Outcome outcome = run(Runtime.JAVASCRIPT, "export default () => 1", "null");
+
+        assertThat(outcome).isInstanceOfSatisfying(Outcome.Failed.class, f -> {
+            assertThat(f.reason()).isEqualTo("host_crashed");
+            assertThat(f.message()).contains("exited before it was ready").contains("cannot start here");
+            assertThat(f.elapsed()).isLessThan(Duration.ofSeconds(5));
+        });
     }
 
     @Test

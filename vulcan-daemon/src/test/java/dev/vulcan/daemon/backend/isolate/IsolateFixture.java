@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.vulcan.daemon.backend.LogSink;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,29 @@ final class IsolateFixture {
             abort(why);
         }
         return deno;
+    }
+
+    /** The backend's memory cgroups; outside CI, tests that need them are skipped where there are none. */
+    static CgroupMemory.Usable memoryCgroupsOrSkip(CgroupMemory memory) {
+        if (memory instanceof CgroupMemory.Usable usable) {
+            return usable;
+        }
+        String why = "no usable memory cgroup: " + ((CgroupMemory.Unavailable) memory).reason();
+        if ("true".equals(System.getenv("CI"))) {
+            fail(why);
+        }
+        return abort(why);
+    }
+
+    /** The memory cgroup (v1 or v2 path) the process is in, from /proc/PID/cgroup. */
+    static String memoryCgroupOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+            String[] parts = line.split(":", 3);
+            if (parts[1].equals("memory") || (parts[0].equals("0") && parts[1].isEmpty())) {
+                return parts[2];
+            }
+        }
+        return "";
     }
 
     /** Every deno process below this JVM. */

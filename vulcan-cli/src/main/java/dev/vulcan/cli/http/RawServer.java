@@ -20,9 +20,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A tiny HTTP/1.1 server on a unix socket for tests: it parses each request and hands it to a
- * script that writes whatever raw bytes the test wants, when it wants. Connections are served one
- * after another on one thread.
+ * A tiny HTTP/1.1 server on a unix socket that stands in for the daemon: it parses each request
+ * and hands it to a script that writes whatever raw bytes it wants, when it wants. Connections are
+ * served one after another on one thread. The AOT training run answers with it, and so do the
+ * tests; the CLI itself never starts it.
  */
 public final class RawServer implements AutoCloseable {
 
@@ -67,9 +68,7 @@ public final class RawServer implements AutoCloseable {
 
         /** Writes one chunk of a chunked body. */
         public Connection chunk(byte[] bytes) throws IOException {
-            write(Integer.toHexString(bytes.length) + "\r\n");
-            write(bytes);
-            return write("\r\n");
+            return write(framed(bytes));
         }
 
         public Connection chunk(String text) throws IOException {
@@ -79,6 +78,45 @@ public final class RawServer implements AutoCloseable {
         public Connection lastChunk() throws IOException {
             return write("0\r\n\r\n");
         }
+
+        /** A chunk as chunked encoding frames it: its size in hex, CRLF, the bytes, CRLF. */
+        private static byte[] framed(byte[] bytes) {
+            ByteArrayOutputStream chunk = new ByteArrayOutputStream(bytes.length + 12);
+            chunk.writeBytes((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunk.writeBytes(bytes);
+            chunk.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            return chunk.toByteArray();
+        }
+    }
+
+    /** A JSON answer framed by Content-Length. */
+    public static Script json(int status, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return (request, connection) -> connection
+                .write("HTTP/1.1 " + status + " Whatever\r\nContent-Type: application/json\r\nContent-Length: "
+                        + bytes.length + "\r\n\r\n")
+                .write(bytes);
+    }
+
+    /**
+     * A 200 answer with a chunked body, one chunk per string, written at once: a client that hangs
+     * up as soon as it has what it wants, such as the end event of a log stream, leaves no write to fail.
+     */
+    public static Script chunked(String contentType, String... chunks) {
+        ByteArrayOutputStream response = new ByteArrayOutputStream();
+        response.writeBytes(("HTTP/1.1 200 OK\r\nContent-Type: " + contentType
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        for (String chunk : chunks) {
+            response.writeBytes(Connection.framed(chunk.getBytes(StandardCharsets.UTF_8)));
+        }
+        response.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] bytes = response.toByteArray();
+        return (request, connection) -> connection.write(bytes);
+    }
+
+    /** An event stream, chunked, one chunk per event. */
+    public static Script events(String... events) {
+        return chunked("text/event-stream", events);
     }
 
     private final ServerSocketChannel server;
