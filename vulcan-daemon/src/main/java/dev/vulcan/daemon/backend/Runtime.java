@@ -44,5 +44,6 @@ public enum Runtime {
         };
     }
 
-    private static final String ACCEPTED = "node, javascript, js, typescript, ts, deno, python, go, shell";
+    private static final String ACCEPTED =
+            "node, nodejs, javascript, js, typescript, ts, deno, python, python3, py, go, golang, shell, sh";
 }

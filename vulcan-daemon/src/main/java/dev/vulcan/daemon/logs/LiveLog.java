@@ -64,6 +64,10 @@ public final class LiveLog implements LogSink {
         return subscription;
     }
 
+    synchronized List<LogEvent> snapshot() {
+        return List.copyOf(history);
+    }
+
     private synchronized void unsubscribe(LogSubscription subscription) {
         followers.remove(subscription);
     }

@@ -55,10 +55,11 @@ public final class LogStore {
      */
     public LogSubscription read(String id, boolean follow) {
         LiveLog log = live.get(id);
-        if (log != null && follow) {
-            return log.subscribe();
+        if (log == null) {
+            return LogSubscription.finished(stored(id));
         }
-        return LogSubscription.finished(stored(id));
+        // A live run is read from memory: its file may end in a half-written line.
+        return follow ? log.subscribe() : LogSubscription.finished(log.snapshot());
     }
 
     private List<LogEvent> stored(String id) {

@@ -31,7 +31,12 @@ public final class Database implements AutoCloseable {
             Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file
                     + "?journal_mode=WAL&foreign_keys=true&busy_timeout=5000&synchronous=NORMAL");
             Database database = new Database(connection);
-            database.inTransaction(Migrations::apply);
+            try {
+                database.inTransaction(Migrations::apply);
+            } catch (RuntimeException e) {
+                connection.close();
+                throw new IllegalStateException("cannot open database " + file + ": " + e.getMessage(), e);
+            }
             return database;
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open database " + file + ": " + e.getMessage(), e);

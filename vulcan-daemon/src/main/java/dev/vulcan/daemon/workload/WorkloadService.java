@@ -236,6 +236,15 @@ public final class WorkloadService implements AutoCloseable {
     @Override
     public void close() {
         running.values().forEach(r -> r.execution().kill("killed", "daemon shutting down"));
-        running.values().forEach(r -> r.done().completeOnTimeout(null, 5, TimeUnit.SECONDS).join());
+        for (Running run : running.values()) {
+            try {
+                run.done().get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+                log.atWarn().addKeyValue("id", run.record().id()).log("workload did not end within 5 s of shutdown");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }
