@@ -4,7 +4,8 @@
 //
 // Usage: deno run --unstable-worker-options --allow-read=<worker.ts>,<socket> \
 //          --allow-write=<socket> --allow-net=unix:<socket> host.ts <socket>
-// (the daemon adds more flags and a bare environment: see HostCommandLine.java)
+// (the daemon adds more flags and a bare environment, and runs it under setpriv --pdeathsig KILL
+// in a memory cgroup: see HostLauncher.java)
 
 const MAX_LOG_LINES = 10_000;
 const MAX_LOG_CHARS = 1024 * 1024;

@@ -8,7 +8,8 @@ import java.util.Map;
  * How a host process ended, and what that means for the workload it was running.
  *
  * @param exitCode      the exit status as Java reports it (128 + n after signal n), or -1 if it never ran
- * @param outOfMemory   whether V8 reported the heap limit before the process died
+ * @param outOfMemory   whether the host ran out of memory: V8 reported its heap limit, or the
+ *                      kernel OOM-killed it at its memory cgroup's limit
  * @param outputTail    the last lines the process wrote
  * @param startProblem  why the host could not be started, or null
  */

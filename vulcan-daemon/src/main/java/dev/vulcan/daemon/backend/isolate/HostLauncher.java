@@ -45,12 +45,15 @@ final class HostLauncher implements AutoCloseable {
 
     /**
      * What a host uses besides its workload, added to the workload's mem_mb to make its cgroup
-     * limit. Measured with Deno 2.9.6 on x86-64 (Linux 6.18, cgroup v1): an idle host with its
-     * blank worker has an RSS of 45 MB (16 MB anonymous, 29 MB of the mapped deno binary); after
-     * 30 small JavaScript, TypeScript and console-heavy workloads its RSS is 70 MB (peak 72 MB),
-     * of which its cgroup was charged at most 44 MB (the binary's pages are charged to whichever
-     * cgroup first read them, so usually not this one). 64 MB covers the charged part with room
-     * to spare and nearly all of the RSS, so mem_mb is left to the workload itself.
+     * limit. Measured with Deno 2.9.6 on x86-64 (Linux 6.18, cgroup v1), reading VmRSS from
+     * /proc/PID/status and memory.max_usage_in_bytes of the host's own group: an idle host with
+     * its blank worker has an RSS of 45 MB (16 MB anonymous, 29 MB of the mapped deno binary);
+     * after 30 small JavaScript, TypeScript and console-heavy workloads, 70 MB (peak 72 MB: 33 MB
+     * anonymous, 37 MB file). The group is charged for file pages only if it read them first:
+     * 13 MB idle and 44 MB peak with the binary already cached; 75 MB idle and 96 MB peak from a
+     * cold cache, of which ~60 MB was read-ahead page cache the kernel reclaims at the limit (the
+     * same run under a 16 MB workload's 80 MB limit completed with no OOM kill). 64 MB covers
+     * the anonymous memory and the mapped part of the binary, so mem_mb is left to the workload.
      */
     static final int HOST_BASELINE_MB = 64;
     static final Path SETPRIV = Path.of("/usr/bin/setpriv");

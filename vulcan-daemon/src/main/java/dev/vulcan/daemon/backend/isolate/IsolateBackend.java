@@ -28,7 +28,10 @@ import tools.jackson.databind.json.JsonMapper;
  * Runs JavaScript and TypeScript in V8 isolates: each workload gets a fresh Deno Worker with no
  * permissions, inside a supervised Deno host process that runs one workload at a time. Hosts are
  * pooled per memory limit because V8's heap cap is per process, and running out of it ends the
- * process: the blast radius of a runaway workload is its own host.
+ * process: the blast radius of a runaway workload is its own host. Where a memory cgroup can be
+ * used, each host also gets its own, limited to its baseline plus the workload's mem_mb, which
+ * caps ArrayBuffer and Wasm memory too. A backend first ends what an earlier daemon killed with
+ * -9 left behind in its run dir and cgroups.
  */
 public final class IsolateBackend implements Backend {
 

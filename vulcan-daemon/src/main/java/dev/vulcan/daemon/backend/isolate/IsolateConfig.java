@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param denoBinary          the deno executable
  * @param hostDir             the isolate-host/ directory holding host.ts and worker.ts
- * @param runDir              where host sockets live (created on demand)
+ * @param runDir              where host sockets, records (isolate-N.pid) and cache dirs live (created on
+ *                            demand; swept at start-up)
  * @param hostsPerMemoryClass most host processes per memory class, each running one workload at a time
  * @param defaultMemMb        the memory class most workloads use; its hosts are never reaped when idle
  * @param idleTimeout         how long a host of another memory class may sit idle before it is closed
