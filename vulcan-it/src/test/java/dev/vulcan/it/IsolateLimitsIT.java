@@ -37,6 +37,17 @@ class IsolateLimitsIT extends SharedDaemon {
     }
 
     @Test
+    void memoryOutsideTheJsHeapIsCappedToo() {
+        JsonNode w = http.postJson("/v1/workloads", Map.of("runtime", "node",
+                "code", "export default () => new Uint8Array(512 * 1024 * 1024).fill(1).length",
+                "resources", Map.of("mem_mb", 64, "timeout_s", 60))).json();
+        assertThat(w.get("status").asString()).as(w.toString()).isEqualTo("failed");
+        assertThat(w.get("reason").asString()).isEqualTo("memory_limit");
+        JsonNode details = http.get("/v1/backends").json().get(0).get("details");
+        assertThat(details.get("memory_enforcement").asString()).contains("cgroup");
+    }
+
+    @Test
     void workloadsDoNotShareState() {
         String code = "export default () => { globalThis.counter = (globalThis.counter ?? 0) + 1; return globalThis.counter; }";
         for (int i = 0; i < 3; i++) {
