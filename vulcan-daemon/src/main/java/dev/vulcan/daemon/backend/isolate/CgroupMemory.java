@@ -67,7 +67,19 @@ sealed interface CgroupMemory {
         Path parent();
 
         /** Creates an empty group with a memory limit; a leftover empty group of that name is replaced. */
-        Group create(String name, long limitBytes) throws IOException;
+        default Group create(String name, long limitBytes) throws IOException {
+            Path dir = freshDir(name);
+            try {
+                writeLimit(dir, limitBytes);
+            } catch (IOException e) {
+                Group.deleteQuietly(dir);
+                throw e;
+            }
+            return new Group(this, dir);
+        }
+
+        /** Writes the limit files of a fresh group. */
+        void writeLimit(Path dir, long limitBytes) throws IOException;
 
         /** How many times the kernel OOM-killed a process of the group because of its limit. */
         long oomKills(Path dir) throws IOException;
@@ -105,15 +117,8 @@ sealed interface CgroupMemory {
         }
 
         @Override
-        public Group create(String name, long limitBytes) throws IOException {
-            Path dir = freshDir(name);
-            try {
-                Files.writeString(dir.resolve("memory.limit_in_bytes"), Long.toString(limitBytes));
-            } catch (IOException e) {
-                Group.deleteQuietly(dir);
-                throw e;
-            }
-            return new Group(this, dir);
+        public void writeLimit(Path dir, long limitBytes) throws IOException {
+            Files.writeString(dir.resolve("memory.limit_in_bytes"), Long.toString(limitBytes));
         }
 
         /** The "oom_kill" line (Linux 4.13+); before it, hitting the limit at all (failcnt) is the best sign. */
@@ -155,20 +160,13 @@ sealed interface CgroupMemory {
         }
 
         @Override
-        public Group create(String name, long limitBytes) throws IOException {
-            Path dir = freshDir(name);
-            try {
-                Files.writeString(dir.resolve("memory.max"), Long.toString(limitBytes));
-                // Swapping out what exceeds memory.max would let a host use more than its limit.
-                Path swap = dir.resolve("memory.swap.max");
-                if (Files.exists(swap)) {
-                    Files.writeString(swap, "0");
-                }
-            } catch (IOException e) {
-                Group.deleteQuietly(dir);
-                throw e;
+        public void writeLimit(Path dir, long limitBytes) throws IOException {
+            Files.writeString(dir.resolve("memory.max"), Long.toString(limitBytes));
+            // Swapping out what exceeds memory.max would let a host use more than its limit.
+            Path swap = dir.resolve("memory.swap.max");
+            if (Files.exists(swap)) {
+                Files.writeString(swap, "0");
             }
-            return new Group(this, dir);
         }
 
         @Override
