@@ -16,7 +16,6 @@ const stringify = JSON.stringify;
 const parse = JSON.parse;
 const post = globalThis.postMessage.bind(globalThis);
 const createObjectURL = URL.createObjectURL;
-const revokeObjectURL = URL.revokeObjectURL;
 
 // Blob URLs live in a store of the whole process and outlive the worker, so the host is told
 // of each one the workload creates and revokes them all when the workload ends.
@@ -31,8 +30,8 @@ Object.defineProperty(URL, "createObjectURL", {
 });
 
 const ownUrl = import.meta.url;
-// Stack traces name the workload module by its blob: URL.
-const BLOB_URL = /blob:null\/[0-9a-f-]{36}/g;
+// Stack traces name the workload module by its data: URL.
+const MODULE_URL = /data:(?:text\/javascript|application\/typescript);base64,[A-Za-z0-9+\/=]*/g;
 
 let finished = false;
 let moduleName = "workload.js";
@@ -43,7 +42,7 @@ function readable(text: string): string {
     .split("\n")
     .filter((line) => !line.includes(ownUrl))
     .join("\n")
-    .replace(BLOB_URL, moduleName);
+    .replace(MODULE_URL, moduleName);
 }
 
 function describe(error: unknown): { message: string; stack: string } {
@@ -190,17 +189,16 @@ function failSyntax(error: unknown): void {
 }
 
 async function run(lang: string, code: string, inputJson: string): Promise<void> {
-  // A blob: URL rather than a data: URL, whose specifier (the whole code) Deno would keep in its caches.
+  // A data: URL imports ~1.5 ms faster than a blob: URL. Deno's caches that would keep its
+  // specifier (the whole code) are held in memory for this host (see HostLauncher).
   const mediaType = lang === "ts" ? "application/typescript" : "text/javascript";
   moduleName = lang === "ts" ? "workload.ts" : "workload.js";
-  const url = createObjectURL(new Blob([code], { type: mediaType }));
+  const base64 = (new TextEncoder().encode(code) as Uint8Array & { toBase64(): string }).toBase64();
   let module: Record<string, unknown>;
   try {
-    module = await import(url);
+    module = await import(`data:${mediaType};base64,${base64}`);
   } catch (error) {
     return isSyntaxError(error) ? failSyntax(error) : fail("exception", error);
-  } finally {
-    revokeObjectURL(url);
   }
   const main = module.default;
   if (typeof main !== "function") {

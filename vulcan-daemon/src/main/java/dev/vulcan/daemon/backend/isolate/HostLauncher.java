@@ -106,6 +106,24 @@ final class HostLauncher implements AutoCloseable {
         return runDir.resolve("deno-" + index);
     }
 
+    /**
+     * Deno's module-analysis caches (SQLite files in DENO_DIR) would record every workload's
+     * code, which arrives as a data: URL. A directory where such a file belongs makes Deno keep
+     * that cache in memory instead (checked on Deno 2.9.6: nothing of the code reaches the disk,
+     * see IsolateBackendIT), so the code dies with the host.
+     */
+    static final java.util.List<String> MEMORY_ONLY_CACHES = java.util.List.of(
+            "dep_analysis_cache_v2", "node_analysis_cache_v2");
+
+    static Path prepareDenoDir(Path runDir, int index) throws IOException {
+        Path dir = denoDir(runDir, index);
+        deleteTree(dir);
+        for (String cache : MEMORY_ONLY_CACHES) {
+            Files.createDirectories(dir.resolve(cache));
+        }
+        return dir;
+    }
+
     static Path record(Path runDir, int index) {
         return runDir.resolve("isolate-" + index + ".pid");
     }
@@ -205,7 +223,7 @@ final class HostLauncher implements AutoCloseable {
                 .redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.clear();
-        env.putAll(environment(denoDir(config.runDir(), index)));
+        env.putAll(environment(prepareDenoDir(config.runDir(), index)));
         Process process;
         try {
             process = spawn(builder);

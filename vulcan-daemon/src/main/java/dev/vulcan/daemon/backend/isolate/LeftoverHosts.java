@@ -40,6 +40,7 @@ final class LeftoverHosts {
             }
         }
         awaitGone(killed);
+        groups.forEach(LeftoverHosts::awaitEmpty);
         groups.forEach(HostLauncher::removeQuietly);
         for (Path socket : list(runDir, "isolate-*.sock")) {
             HostLauncher.deleteQuietly(socket);
@@ -88,6 +89,17 @@ final class LeftoverHosts {
                 log.atWarn().addKeyValue("pid", host.pid()).addKeyValue("waited_ms", KILL_WAIT.toMillis())
                         .log("leftover isolate host did not end");
             }
+        }
+    }
+
+    /**
+     * Until the group holds no process: a killed host stays listed, as a zombie, until its parent
+     * reaps it, and a group with a zombie in it cannot be removed (EBUSY).
+     */
+    private static void awaitEmpty(CgroupMemory.Group group) {
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        while (!group.pids().isEmpty() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(POLL.toNanos());
         }
     }
 

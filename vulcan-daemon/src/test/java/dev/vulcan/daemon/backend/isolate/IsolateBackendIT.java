@@ -525,6 +525,21 @@ class IsolateBackendIT {
     }
 
     @Test
+    void workloadCodeNeverReachesTheDisk() throws Exception {
+        String marker = "marker_" + java.util.UUID.randomUUID().toString().replace("-", "");
+        String code = "export default () => '" + marker + "'.length";
+        assertThat(run(Runtime.JAVASCRIPT, code, "null")).isInstanceOf(Outcome.Completed.class);
+        assertThat(run(Runtime.TYPESCRIPT, code + " as number", "null")).isInstanceOf(Outcome.Completed.class);
+        String base64 = java.util.Base64.getEncoder().encodeToString(code.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (var files = Files.walk(runDir)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(content).as(file.toString()).doesNotContain(marker).doesNotContain(base64.substring(0, 40));
+            }
+        }
+    }
+
+    @Test
     void workloadsLeaveNothingForTheNextOne() {
         useConfig(config.withHostsPerMemoryClass(1));
         String leave = """
