@@ -2,8 +2,11 @@ package dev.vulcan.daemon.store;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -18,8 +21,16 @@ public final class Database implements AutoCloseable {
         T apply(Connection connection) throws SQLException;
     }
 
+    /** Work done with a prepared statement while holding the lock. */
+    @FunctionalInterface
+    public interface StatementWork<T> {
+        T apply(PreparedStatement statement) throws SQLException;
+    }
+
     private final Connection connection;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Statements of the hot path, prepared once: preparing costs as much as running them. */
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
 
     private Database(Connection connection) {
         this.connection = connection;
@@ -55,6 +66,19 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Runs work with the cached prepared statement for sql (parameters cleared first). */
+    public <T> T withStatement(String sql, StatementWork<T> work) {
+        return call(c -> {
+            PreparedStatement statement = prepared.get(sql);
+            if (statement == null) {
+                statement = c.prepareStatement(sql);
+                prepared.put(sql, statement);
+            }
+            statement.clearParameters();
+            return work.apply(statement);
+        });
+    }
+
     /** Runs work in one transaction: all of it is committed or none. */
     public <T> T inTransaction(Work<T> work) {
         return call(c -> {
@@ -75,6 +99,10 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         call(c -> {
+            for (PreparedStatement statement : prepared.values()) {
+                statement.close();
+            }
+            prepared.clear();
             c.close();
             return null;
         });

@@ -25,6 +25,12 @@ public final class WorkloadRepository {
             + " code, output, exit_code, error, reason, stack, cpu_limit, mem_limit, timeout_s, duration_ms,"
             + " created_at, started_at, finished_at";
 
+    private static final String INSERT = "INSERT INTO workloads (" + COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    private static final String UPDATE = "UPDATE workloads SET status=?, output=?, exit_code=?, error=?, reason=?,"
+            + " stack=?, duration_ms=?, started_at=?, finished_at=? WHERE id=?";
+    private static final String FIND = "SELECT " + COLUMNS + " FROM workloads WHERE id=?";
+
     private final Database database;
 
     public WorkloadRepository(Database database) {
@@ -32,41 +38,33 @@ public final class WorkloadRepository {
     }
 
     void insert(WorkloadRecord record) {
-        database.call(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO workloads (" + COLUMNS
-                    + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-                bind(s, record);
-                return s.executeUpdate();
-            }
+        database.withStatement(INSERT, s -> {
+            bind(s, record);
+            return s.executeUpdate();
         });
     }
 
     void update(WorkloadRecord record) {
-        database.call(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE workloads SET status=?, output=?, exit_code=?,"
-                    + " error=?, reason=?, stack=?, duration_ms=?, started_at=?, finished_at=? WHERE id=?")) {
-                s.setString(1, record.status().wire());
-                s.setString(2, record.outputJson());
-                setInt(s, 3, record.exitCode());
-                s.setString(4, record.error());
-                s.setString(5, record.reason());
-                s.setString(6, record.stack());
-                setLong(s, 7, record.durationMs());
-                s.setString(8, text(record.startedAt()));
-                s.setString(9, text(record.finishedAt()));
-                s.setString(10, record.id());
-                return s.executeUpdate();
-            }
+        database.withStatement(UPDATE, s -> {
+            s.setString(1, record.status().wire());
+            s.setString(2, record.outputJson());
+            setInt(s, 3, record.exitCode());
+            s.setString(4, record.error());
+            s.setString(5, record.reason());
+            s.setString(6, record.stack());
+            setLong(s, 7, record.durationMs());
+            s.setString(8, text(record.startedAt()));
+            s.setString(9, text(record.finishedAt()));
+            s.setString(10, record.id());
+            return s.executeUpdate();
         });
     }
 
     public Optional<WorkloadRecord> find(String id) {
-        return database.call(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM workloads WHERE id=?")) {
-                s.setString(1, id);
-                try (ResultSet rows = s.executeQuery()) {
-                    return rows.next() ? Optional.of(read(rows)) : Optional.empty();
-                }
+        return database.withStatement(FIND, s -> {
+            s.setString(1, id);
+            try (ResultSet rows = s.executeQuery()) {
+                return rows.next() ? Optional.of(read(rows)) : Optional.empty();
             }
         });
     }
