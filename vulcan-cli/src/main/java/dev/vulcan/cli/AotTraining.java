@@ -35,6 +35,9 @@ public final class AotTraining {
     private static final String STATS = """
             {"total":2,"by_status":{"completed":1,"failed":1},
              "by_isolation":[{"isolation":"isolate","count":2,"completed":1,"avg_ms":12.0,"p50_ms":12,"p99_ms":12}]}""";
+    private static final String IMAGE = """
+            {"ref":"docker.io/library/busybox:1.36","digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+             "size_bytes":2154321,"layers":1}""";
     private static final String LOG = "{\"time\":\"2025-06-01T11:55:00Z\",\"stream\":\"%s\",\"line\":\"%s\"}";
 
     private AotTraining() {}
@@ -62,6 +65,12 @@ public final class AotTraining {
                     new Step(0, "--socket", s, "backends"),
                     new Step(0, "--socket", s, "nodes"),
                     new Step(0, "--socket", s, "stats"),
+                    new Step(0, "--socket", s, "image", "ls"),
+                    new Step(0, "--socket", s, "image", "inspect", "busybox:1.36"),
+                    new Step(0, "--socket", s, "image", "pull", "busybox:1.36", "-o", "json"),
+                    new Step(0, "--socket", s, "image", "import", "busybox.tar", "--name", "busybox:1.36"),
+                    new Step(0, "--socket", s, "image", "rm", "busybox:1.36"),
+                    new Step(0, "--socket", s, "image", "gc"),
                     new Step(ErrorHandler.FAILED, "--socket", s, "status", "missing"),
                     new Step(ErrorHandler.USAGE, "--socket", nowhere, "ls"),
                     new Step(ErrorHandler.USAGE, "run", "--code", "1", "--file", "x.js"),
@@ -98,6 +107,11 @@ public final class AotTraining {
             case "GET /v1/backends" -> RawServer.json(200, BACKENDS);
             case "GET /v1/nodes" -> RawServer.json(200, NODES);
             case "GET /v1/stats" -> RawServer.json(200, STATS);
+            case "GET /v1/images" -> RawServer.json(200, "[" + IMAGE + "]");
+            case "GET /v1/images/busybox%3A1.36", "DELETE /v1/images/busybox%3A1.36", "POST /v1/images/pull" ->
+                    RawServer.json(200, IMAGE);
+            case "POST /v1/images/import" -> RawServer.json(200, "[" + IMAGE + "]");
+            case "POST /v1/images/gc" -> RawServer.json(200, "{\"blobs_removed\":2,\"bytes_freed\":4096,\"layers_removed\":1}");
             default -> RawServer.json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such thing\"}}");
         };
         script.answer(request, connection);

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 
-/** Short human forms of durations and ages for tables. */
+/** Short human forms of durations, sizes and ages for tables. */
 final class Formats {
     private Formats() {}
 
@@ -28,6 +28,24 @@ final class Formats {
             return String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
         }
         return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60);
+    }
+
+    /** 512 B, 4.1 kB, 2.8 MB, 1.2 GB (powers of 1000, as docker shows sizes); "-" for null. */
+    static String size(Long bytes) {
+        if (bytes == null) {
+            return "-";
+        }
+        if (bytes < 1000) {
+            return bytes + " B";
+        }
+        double value = bytes;
+        String[] units = {"kB", "MB", "GB", "TB"};
+        int unit = -1;
+        while (value >= 999.5 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(Locale.ROOT, value < 10 ? "%.1f %s" : "%.0f %s", value, units[unit]);
     }
 
     /** How long before now: "just now", "42s ago", "5m ago", "3h ago", "2d ago"; "-" for null. */

@@ -23,6 +23,7 @@ public final class Main {
                 .addSubcommand(new BackendsCommand(root).spec())
                 .addSubcommand(new NodesCommand(root).spec())
                 .addSubcommand(new StatsCommand(root).spec())
+                .addSubcommand(new ImageCommand(root).spec())
                 .addSubcommand(new HelpCommand(root).spec())
                 .addSubcommand(new CompletionCommand(root).spec());
         ErrorHandler errors = new ErrorHandler(environment);

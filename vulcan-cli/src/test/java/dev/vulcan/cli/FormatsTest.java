@@ -30,4 +30,16 @@ class FormatsTest {
         assertThat(Formats.age(now.minusSeconds(3 * 86400), now)).isEqualTo("3d ago");
         assertThat(Formats.instant(now.minusSeconds(60), now)).isEqualTo("2025-06-01T11:59:00Z (1m ago)");
     }
+
+    @Test
+    void sizesUsePowersOfAThousand() {
+        assertThat(Formats.size(null)).isEqualTo("-");
+        assertThat(Formats.size(0L)).isEqualTo("0 B");
+        assertThat(Formats.size(999L)).isEqualTo("999 B");
+        assertThat(Formats.size(4_100L)).isEqualTo("4.1 kB");
+        assertThat(Formats.size(999_999L)).isEqualTo("1.0 MB");
+        assertThat(Formats.size(2_154_321L)).isEqualTo("2.2 MB");
+        assertThat(Formats.size(123_000_000L)).isEqualTo("123 MB");
+        assertThat(Formats.size(1_200_000_000L)).isEqualTo("1.2 GB");
+    }
 }

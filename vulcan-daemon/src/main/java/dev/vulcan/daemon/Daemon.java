@@ -6,6 +6,7 @@ import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
 import dev.vulcan.daemon.http.ApiServer;
+import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
 import dev.vulcan.daemon.node.NodeIdentity;
@@ -18,8 +19,10 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The composition root: builds the object graph with constructors, starts it in dependency order
@@ -53,13 +56,15 @@ public final class Daemon implements AutoCloseable {
         WorkloadRepository repository = new WorkloadRepository(database);
         LogStore logs = new LogStore(state.logs(), clock);
         Metrics metrics = new Metrics();
+        // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
+        ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), Set.of());
         BackendRegistry backends = own(new BackendRegistry(Backends.installed(config), Backends.notBuilt()));
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
                 LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
         workloads.failInterrupted();
         own(workloads);
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
-                new ApiServer.Services(workloads, logs, backends, metrics, node, clock, VERSION)));
+                new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION)));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");

@@ -8,7 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
-/** The node's state directory: database, logs, runtime sockets and the API token. */
+/** The node's state directory: database, logs, images, runtime sockets and the API token. */
 final class StateDir {
 
     private final Path root;
@@ -25,6 +25,11 @@ final class StateDir {
 
     Path logs() {
         return root.resolve("logs");
+    }
+
+    /** The image store: an OCI image layout plus unpacked layers. */
+    Path images() {
+        return root.resolve("images");
     }
 
     /** The bearer token for TCP callers: created once (mode 0600), then reused. */

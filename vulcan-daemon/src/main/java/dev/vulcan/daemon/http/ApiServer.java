@@ -2,6 +2,7 @@ package dev.vulcan.daemon.http;
 
 import dev.vulcan.api.Json;
 import dev.vulcan.daemon.backend.BackendRegistry;
+import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
 import dev.vulcan.daemon.node.NodeIdentity;
@@ -15,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
@@ -33,7 +37,7 @@ public final class ApiServer implements AutoCloseable {
     public record Endpoints(Path socket, InetSocketAddress tcp, String token) {}
 
     /** What the API serves. */
-    public record Services(WorkloadService workloads, LogStore logs, BackendRegistry backends, Metrics metrics,
+    public record Services(WorkloadService workloads, LogStore logs, ImageStore images, BackendRegistry backends, Metrics metrics,
             NodeIdentity node, Clock clock, String version) {}
 
     private final Server server;
@@ -47,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
         String address = endpoints.tcp() == null ? "unix:" + socket
                 : endpoints.tcp().getHostString() + ":" + endpoints.tcp().getPort();
         new WorkloadEndpoints(services.workloads(), services.logs(), new WireMapping(json)).register(router);
+        new ImageEndpoints(services.images()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);
 
@@ -58,11 +63,14 @@ public final class ApiServer implements AutoCloseable {
                 Thread.ofVirtual().name("api-request-", 0).factory()));
         server = new Server(threads);
         server.setStopTimeout(2000);
-        UnixDomainServerConnector unix = new UnixDomainServerConnector(server);
+        // Image references travel as one path segment with '/' encoded as %2F: allow that separator.
+        HttpConfiguration http = new HttpConfiguration();
+        http.setUriCompliance(UriCompliance.DEFAULT.with("vulcan", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
         unix.setUnixDomainPath(socket);
         server.addConnector(unix);
         if (endpoints.tcp() != null) {
-            tcpConnector = new ServerConnector(server);
+            tcpConnector = new ServerConnector(server, new HttpConnectionFactory(http));
             tcpConnector.setHost(endpoints.tcp().getHostString());
             tcpConnector.setPort(endpoints.tcp().getPort());
             server.addConnector(tcpConnector);

@@ -185,10 +185,15 @@ final class ImageImporter {
             int b0 = raw.read();
             int b1 = raw.read();
             raw.reset();
-            InputStream in = b0 == 0x1f && b1 == 0x8b ? GzipCompressorInputStream.builder().setInputStream(raw).get() : raw;
+            InputStream in;
+            try {
+                in = b0 == 0x1f && b1 == 0x8b ? GzipCompressorInputStream.builder().setInputStream(raw).get() : raw;
+            } catch (IOException e) {
+                throw unreadable(archive, e);
+            }
             TarArchiveInputStream tar = new TarArchiveInputStream(in);
             List<Path[]> links = new ArrayList<>();
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry entry; (entry = nextEntry(tar, archive)) != null; ) {
                 String name = LayerUnpacker.safeName(entry.getName());
                 if (name.isEmpty()) {
                     continue;
@@ -200,6 +205,8 @@ final class ImageImporter {
                     Files.createDirectories(path.getParent());
                     try (OutputStream out = Files.newOutputStream(path)) {
                         tar.transferTo(out);
+                    } catch (java.io.EOFException e) {
+                        throw unreadable(archive, e);
                     }
                 } else if (entry.isSymbolicLink() || entry.isLink()) {
                     // docker save links a repeated layer to its first copy: copy it, if it stays inside
@@ -215,5 +222,18 @@ final class ImageImporter {
                 }
             }
         }
+    }
+
+    /** The next entry; a read error here is the archive's fault (corrupt or truncated), not the disk's. */
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, Path archive) {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException e) {
+            throw unreadable(archive, e);
+        }
+    }
+
+    private static InvalidException unreadable(Path archive, IOException e) {
+        return new InvalidException("invalid_image_archive", archive + " is not a readable tar archive: " + e.getMessage());
     }
 }

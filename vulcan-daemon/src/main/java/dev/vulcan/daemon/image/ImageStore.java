@@ -112,6 +112,15 @@ public final class ImageStore {
         return all;
     }
 
+    /** The stored image of this reference. */
+    public ImageSummary get(ImageReference ref) throws IOException {
+        Descriptor descriptor = index.load().get(ref.toString());
+        if (descriptor == null) {
+            throw new NotFoundException("image_not_found", "no image " + ref + " in the store");
+        }
+        return summary(ref, descriptor);
+    }
+
     /** Forgets a reference; its blobs and layers stay until gc(). */
     public void remove(ImageReference ref) throws IOException {
         if (!index.remove(ref.toString())) {
@@ -194,13 +203,15 @@ public final class ImageStore {
 
     private ImageSummary summary(ImageReference ref, Descriptor descriptor) throws IOException {
         long size = descriptor.size();
+        int layers = 0;
         if (blobs.has(descriptor.digest())) {
             ImageManifest manifest = ImageManifest.parse(json, blobs.read(descriptor.digest()));
             size += manifest.config().size();
             for (Descriptor layer : manifest.layers()) {
                 size += layer.size();
             }
+            layers = manifest.layers().size();
         }
-        return new ImageSummary(ref, descriptor.digest(), size);
+        return new ImageSummary(ref, descriptor.digest(), size, layers);
     }
 }

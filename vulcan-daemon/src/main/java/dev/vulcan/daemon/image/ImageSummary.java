@@ -1,4 +1,4 @@
 package dev.vulcan.daemon.image;
 
-/** One stored image: its reference, manifest digest and the size of its config and layers. */
-public record ImageSummary(ImageReference reference, Digest manifest, long size) {}
+/** One stored image: its reference, manifest digest, the size of its manifest, config and layers, and its layer count. */
+public record ImageSummary(ImageReference reference, Digest manifest, long size, int layers) {}
