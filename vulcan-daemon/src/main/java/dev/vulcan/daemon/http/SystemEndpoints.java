@@ -49,18 +49,15 @@ final class SystemEndpoints {
     private List<Backend> backends() {
         return backends.entries().stream().map(entry -> {
             metrics.backendAvailability(entry.isolation().wire(), entry.status().isAvailable());
-            BackendTraits traits = entry.backend().map(b -> b.traits()).orElse(null);
+            BackendTraits traits = entry.backend().map(b -> b.traits()).orElse(new BackendTraits(null, null, null));
             List<String> runtimes = entry.backend()
                     .map(b -> b.runtimes().stream().map(r -> r.wire()).sorted().toList()).orElse(List.of());
             return switch (entry.status()) {
                 case BackendStatus.Available(String v, Map<String, String> details) -> new Backend(entry.isolation(),
-                        true, null, v, runtimes, traits == null ? null : traits.networking(),
-                        traits == null ? null : traits.filesystem(), traits == null ? null : traits.isolationStrength(),
+                        true, null, v, runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(),
                         details);
                 case BackendStatus.Unavailable(String reason) -> new Backend(entry.isolation(), false, reason, null,
-                        runtimes, traits == null ? null : traits.networking(),
-                        traits == null ? null : traits.filesystem(), traits == null ? null : traits.isolationStrength(),
-                        Map.of());
+                        runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(), Map.of());
             };
         }).toList();
     }
