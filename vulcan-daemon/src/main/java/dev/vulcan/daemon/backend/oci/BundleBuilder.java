@@ -1,0 +1,120 @@
+package dev.vulcan.daemon.backend.oci;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes an OCI bundle: {@code rootfs} as an overlayfs over the image's unpacked layers (upper and work dirs
+ * in the bundle) and a config.json with Docker's default security settings.
+ */
+public final class BundleBuilder {
+
+    /** Docker's default capability set (never SYS_RESOURCE: this host's bounding set lacks it). */
+    static final List<String> DEFAULT_CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+            "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+    static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap");
+    static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+            "/proc/sysrq-trigger");
+    static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The cgroup (below each hierarchy) of a container; its parent is Vulcan's and carries the memory limit. */
+    static String cgroupParent(String id) {
+        return "/vulcan/oci/" + id;
+    }
+
+    private final JsonMapper json;
+    private final ProcessRunner processes;
+
+    public BundleBuilder(JsonMapper json, ProcessRunner processes) {
+        this.json = json;
+        this.processes = processes;
+    }
+
+    /** Creates the bundle dir with the overlay rootfs mounted and config.json written. */
+    public void build(Path bundle, List<Path> layersLowestFirst, ImageConfig image, ContainerSpec spec)
+            throws IOException {
+        Files.createDirectories(bundle.resolve("rootfs"));
+        Files.createDirectories(bundle.resolve("upper"));
+        Files.createDirectories(bundle.resolve("work"));
+        writeConfig(bundle, image.argv(spec.cmd(), spec.args()), image.env(), image.workingDir(), spec);
+        List<Path> top = new ArrayList<>(layersLowestFirst);
+        java.util.Collections.reverse(top);
+        String lower = top.stream().map(Path::toString).collect(Collectors.joining(":"));
+        String options = "lowerdir=" + lower + ",upperdir=" + bundle.resolve("upper") + ",workdir=" + bundle.resolve("work");
+        processes.check(List.of("mount", "-t", "overlay", "overlay", "-o", options, bundle.resolve("rootfs").toString()));
+    }
+
+    /** Writes config.json for a rootfs that already exists at {@code bundle/rootfs}. */
+    public void writeConfig(Path bundle, List<String> argv, List<String> imageEnv, String workingDir, ContainerSpec spec)
+            throws IOException {
+        ObjectNode root = json.createObjectNode();
+        root.put("ociVersion", "1.0.2");
+        ObjectNode process = root.putObject("process");
+        process.put("terminal", false);
+        process.putObject("user").put("uid", 0).put("gid", 0);
+        strings(process.putArray("args"), argv);
+        List<String> env = new ArrayList<>(imageEnv);
+        if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
+            env.addFirst(DEFAULT_PATH);
+        }
+        strings(process.putArray("env"), env);
+        process.put("cwd", workingDir);
+        ObjectNode caps = process.putObject("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            strings(caps.putArray(set), DEFAULT_CAPS);
+        }
+        process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
+        process.put("noNewPrivileges", true);
+        root.putObject("root").put("path", "rootfs").put("readonly", spec.readOnlyRootfs());
+        root.put("hostname", spec.id().length() > 63 ? spec.id().substring(0, 63) : spec.id());
+        ArrayNode mounts = root.putArray("mounts");
+        mount(mounts, "/proc", "proc", "proc");
+        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
+        mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
+        mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
+        mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
+        mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
+        ObjectNode linux = root.putObject("linux");
+        ObjectNode resources = linux.putObject("resources");
+        resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
+        ContainerSpec.Resources limits = spec.resources();
+        // The memory limit sits on the Vulcan-owned parent cgroup (see ContainerRun) so its failure counter
+        // survives the runtime's cleanup and an OOM kill can be told from other SIGKILLs.
+        if (limits.cpus() > 0) {
+            long period = 100_000;
+            resources.putObject("cpu").put("quota", Math.round(limits.cpus() * period)).put("period", period);
+        }
+        if (limits.pids() > 0) {
+            resources.putObject("pids").put("limit", limits.pids());
+        }
+        linux.put("cgroupsPath", cgroupParent(spec.id()) + "/ctr");
+        ArrayNode namespaces = linux.putArray("namespaces");
+        for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+            namespaces.addObject().put("type", ns);
+        }
+        strings(linux.putArray("maskedPaths"), MASKED_PATHS);
+        strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
+        Files.write(bundle.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+    }
+
+    private static void mount(ArrayNode mounts, String destination, String type, String source, String... options) {
+        ObjectNode m = mounts.addObject().put("destination", destination).put("type", type).put("source", source);
+        if (options.length > 0) {
+            strings(m.putArray("options"), List.of(options));
+        }
+    }
+
+    private static void strings(ArrayNode array, List<String> values) {
+        values.forEach(array::add);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.vulcan.daemon.backend.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vulcan.daemon.image.ImageReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class BundleBuilderTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path bundle;
+
+    private final List<List<String>> commands = new ArrayList<>();
+    private final ProcessRunner recording = (argv, deadline) -> {
+        commands.add(argv);
+        return new ProcessRunner.Result(0, "");
+    };
+
+    private ContainerSpec spec(ContainerSpec.Resources resources, boolean readOnly) {
+        return new ContainerSpec("c1", ImageReference.parse("test/busybox:1"), "echo hi", null, resources,
+                Duration.ofSeconds(5), readOnly);
+    }
+
+    @Test
+    void configCarriesDockerDefaultSecurityAndLimits() throws IOException {
+        ImageConfig image = new ImageConfig(List.of("FOO=bar"), "/work", List.of(), List.of("/bin/sh"));
+        new BundleBuilder(JSON, recording).build(bundle, List.of(Path.of("/l0"), Path.of("/l1")), image,
+                spec(new ContainerSpec.Resources(32L << 20, 1.5, 100), true));
+        JsonNode config = JSON.readTree(Files.readAllBytes(bundle.resolve("config.json")));
+
+        assertThat(texts(config.path("process").path("args"))).containsExactly("/bin/sh", "-c", "echo hi");
+        assertThat(texts(config.path("process").path("env"))).containsExactly(BundleBuilder.DEFAULT_PATH, "FOO=bar");
+        assertThat(config.path("process").path("cwd").asString()).isEqualTo("/work");
+        assertThat(config.path("process").path("noNewPrivileges").asBoolean()).isTrue();
+        List<String> caps = texts(config.path("process").path("capabilities").path("effective"));
+        assertThat(caps).hasSize(14).contains("CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE")
+                .doesNotContain("CAP_SYS_ADMIN", "CAP_SYS_RESOURCE");
+        assertThat(config.path("root").path("readonly").asBoolean()).isTrue();
+        JsonNode linux = config.path("linux");
+        assertThat(texts(linux.path("maskedPaths"))).contains("/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware");
+        assertThat(texts(linux.path("readonlyPaths"))).contains("/proc/sys", "/proc/sysrq-trigger");
+        List<String> namespaces = new ArrayList<>();
+        linux.path("namespaces").forEach(n -> namespaces.add(n.path("type").asString()));
+        assertThat(namespaces).containsExactly("pid", "ipc", "uts", "mount", "network");
+        assertThat(linux.path("resources").path("cpu").path("quota").asLong()).isEqualTo(150_000);
+        assertThat(linux.path("resources").path("cpu").path("period").asLong()).isEqualTo(100_000);
+        assertThat(linux.path("resources").path("pids").path("limit").asLong()).isEqualTo(100);
+        assertThat(linux.path("cgroupsPath").asString()).isEqualTo("/vulcan/oci/c1/ctr");
+
+        assertThat(commands).hasSize(1);
+        assertThat(commands.getFirst()).startsWith("mount", "-t", "overlay");
+        assertThat(String.join(" ", commands.getFirst())).contains("lowerdir=/l1:/l0,upperdir=" + bundle.resolve("upper"));
+    }
+
+    @Test
+    void argvCombinesEntrypointAndCmdDockerStyle() {
+        ImageConfig image = new ImageConfig(List.of(), "", List.of("/entry"), List.of("default"));
+        assertThat(image.argv(null, List.of())).containsExactly("/entry", "default");
+        assertThat(image.argv(null, List.of("x", "y"))).containsExactly("/entry", "x", "y");
+        assertThat(image.argv("ls -l", List.of())).containsExactly("/bin/sh", "-c", "ls -l");
+        assertThat(image.workingDir()).isEqualTo("/");
+        assertThatThrownBy(() -> new ImageConfig(List.of(), "/", List.of(), List.of()).argv(null, List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void specRejectsBadInput() {
+        assertThatThrownBy(() -> new ContainerSpec("../x", ImageReference.parse("a/b:1"), "true", null,
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(1), false)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ContainerSpec("x", ImageReference.parse("a/b:1"), "true", List.of("y"),
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(1), false)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ContainerSpec.Resources(1024, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asString()));
+        return out;
+    }
+}

@@ -1,0 +1,229 @@
+package dev.vulcan.daemon.backend.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vulcan.daemon.backend.LogSink;
+import dev.vulcan.daemon.image.Digest;
+import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.image.ImageStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Runs real containers with the probed OCI runtime (crun or runc) from a tiny busybox image. */
+class ContainerRunIT {
+
+    private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final ImageReference IMAGE = ImageReference.parse("test/busybox:1");
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final ProcessRunner PROCESSES = new ProcessRunner.Native();
+
+    @TempDir
+    static Path shared;
+
+    static OciRuntime runtime;
+    static ImageStore store;
+
+    private final List<String> ids = new ArrayList<>();
+    private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
+    private final LogSink sink = (stream, line) -> (stream == LogSink.Stream.STDOUT ? stdout : stderr).add(line);
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        if (!Files.isExecutable(BUSYBOX)) {
+            skipOrFail("no static busybox at " + BUSYBOX + " (Debian busybox-static)");
+        }
+        String preference = System.getProperty("vulcan.oci.runtime", "auto");
+        OciRuntime.Probe probe = OciRuntime.probe(OciRuntime.Preference.parse(preference), shared.resolve("probe"), BUSYBOX,
+                PROCESSES, new BundleBuilder(JSON, PROCESSES));
+        switch (probe) {
+            case OciRuntime.Probe.Available a -> runtime = a.runtime();
+            case OciRuntime.Probe.Unavailable u -> skipOrFail(u.reason());
+        }
+        System.out.println("OCI runtime: " + runtime.reason());
+        Path layout = shared.resolve("layout");
+        writeLayout(layout, busyboxLayer());
+        store = ImageStore.open(shared.resolve("images"), JSON, Set.of());
+        store.importImage(layout, IMAGE);
+    }
+
+    private static void skipOrFail(String why) {
+        if ("true".equals(System.getenv("CI"))) {
+            throw new AssertionError(why);
+        }
+        Assumptions.abort(why);
+    }
+
+    private ContainerRun containers() {
+        return new ContainerRun(runtime, store, new BundleBuilder(JSON, PROCESSES), PROCESSES, JSON,
+                shared.resolve("state"), shared.resolve("bundles"));
+    }
+
+    private ContainerSpec spec(String cmd, ContainerSpec.Resources resources, Duration timeout) {
+        String id = "it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        ids.add(id);
+        return new ContainerSpec(id, IMAGE, cmd, null, resources, timeout, false);
+    }
+
+    @AfterEach
+    void nothingLeaks() throws IOException {
+        String mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+        String list = PROCESSES.check(runtime.argv("list"));
+        for (String id : ids) {
+            Path bundle = shared.resolve("bundles").resolve(id);
+            assertThat(mountinfo).doesNotContain(bundle.toString());
+            assertThat(list).doesNotContain(id);
+            assertThat(bundle).doesNotExist();
+            assertThat(shared.resolve("state").resolve(id + ".json")).doesNotExist();
+            assertThat(Path.of("/sys/fs/cgroup/memory/vulcan/oci").resolve(id)).doesNotExist();
+        }
+    }
+
+    @Test
+    void echoWritesStdoutAndExitsZero() throws IOException {
+        ContainerRun.Result r = containers().run(spec("echo hello", ContainerSpec.Resources.NONE, Duration.ofSeconds(30)), sink);
+        assertThat(r.status()).isEqualTo(ContainerRun.Status.EXITED);
+        assertThat(r.exitCode()).isZero();
+        assertThat(stdout).containsExactly("hello");
+    }
+
+    @Test
+    void execFormRunsWithoutShell() throws IOException {
+        String id = "it-exec-" + System.nanoTime();
+        ids.add(id);
+        ContainerRun.Result r = containers().run(new ContainerSpec(id, IMAGE, null, List.of("/bin/echo", "a b"),
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(30), true), sink);
+        assertThat(r.exitCode()).isZero();
+        assertThat(stdout).containsExactly("a b");
+    }
+
+    @Test
+    void stderrAndExitCodeAreReported() throws IOException {
+        ContainerRun.Result r = containers().run(spec("echo err >&2; exit 3", ContainerSpec.Resources.NONE,
+                Duration.ofSeconds(30)), sink);
+        assertThat(r.status()).isEqualTo(ContainerRun.Status.EXITED);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(stderr).containsExactly("err");
+        assertThat(stdout).isEmpty();
+    }
+
+    @Test
+    void timeoutKills() throws IOException {
+        ContainerRun.Result r = containers().run(spec("sleep 60", ContainerSpec.Resources.NONE, Duration.ofSeconds(1)), sink);
+        assertThat(r.status()).isEqualTo(ContainerRun.Status.TIMEOUT);
+        assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(6));
+    }
+
+    @Test
+    void memoryLimitOomIsReported() throws IOException {
+        ContainerRun.Result r = containers().run(spec("head -c 64m /dev/zero | tail",
+                new ContainerSpec.Resources(16L * 1024 * 1024, 1, 64), Duration.ofSeconds(30)), sink);
+        assertThat(r.status()).isEqualTo(ContainerRun.Status.OOM);
+        assertThat(r.exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void defaultCapabilitiesLackSysAdmin() throws IOException {
+        ContainerRun.Result r = containers().run(spec("cat /proc/self/status", ContainerSpec.Resources.NONE,
+                Duration.ofSeconds(30)), sink);
+        assertThat(r.exitCode()).isZero();
+        String capEff = stdout.stream().filter(l -> l.startsWith("CapEff:")).findFirst().orElseThrow();
+        long caps = Long.parseUnsignedLong(capEff.substring("CapEff:".length()).strip(), 16);
+        assertThat(caps & (1L << 21)).as("CAP_SYS_ADMIN in " + capEff).isZero();
+        assertThat(caps & (1L << 0)).as("CAP_CHOWN in " + capEff).isNotZero();
+        assertThat(stdout).anyMatch(l -> l.startsWith("NoNewPrivs:") && l.endsWith("1"));
+    }
+
+    @Test
+    void sweepCleansRecordedLeftovers() throws IOException {
+        String id = "it-left-" + System.nanoTime();
+        ids.add(id);
+        Path bundle = Files.createDirectories(shared.resolve("bundles").resolve(id).resolve("rootfs"));
+        Files.createDirectories(shared.resolve("state"));
+        Files.writeString(shared.resolve("state").resolve(id + ".json"),
+                "{\"id\":\"" + id + "\",\"bundle\":\"" + bundle.getParent() + "\"}");
+        assertThat(containers().sweep()).isEqualTo(1);
+    }
+
+    @Test
+    void startToExitTimesOfTrue() throws IOException {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ContainerRun.Result r = containers().run(spec("true", ContainerSpec.Resources.NONE, Duration.ofSeconds(30)), sink);
+            assertThat(r.exitCode()).isZero();
+            millis.add(r.elapsed().toMillis());
+        }
+        System.out.println("start-to-exit of true with " + runtime.version() + " (ms): " + millis);
+    }
+
+    /** A layer with a static busybox at /bin/busybox and applet symlinks. */
+    private static byte[] busyboxLayer() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (String dir : List.of("bin/", "tmp/", "proc/", "sys/", "dev/")) {
+                tar.putArchiveEntry(new TarArchiveEntry(dir));
+                tar.closeArchiveEntry();
+            }
+            byte[] busybox = Files.readAllBytes(BUSYBOX);
+            TarArchiveEntry bin = new TarArchiveEntry("bin/busybox");
+            bin.setSize(busybox.length);
+            bin.setMode(0100755);
+            tar.putArchiveEntry(bin);
+            tar.write(busybox);
+            tar.closeArchiveEntry();
+            for (String applet : List.of("sh", "echo", "cat", "sleep", "true", "head", "tail", "dd")) {
+                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
+                link.setLinkName("busybox");
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeLayout(Path dir, byte[] layer) throws IOException {
+        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(layer);
+        }
+        byte[] gzLayer = gz.toByteArray();
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"/bin/sh\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.of(layer) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
+                + descriptor("application/vnd.oci.image.config.v1+json", blob(blobs, config), config.length) + ",\"layers\":["
+                + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", blob(blobs, gzLayer), gzLayer.length) + "]}")
+                .getBytes(StandardCharsets.UTF_8);
+        Digest manifestDigest = blob(blobs, manifest);
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":["
+                + descriptor("application/vnd.oci.image.manifest.v1+json", manifestDigest, manifest.length) + "]}");
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    }
+
+    private static String descriptor(String mediaType, Digest digest, long size) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
+    }
+
+    private static Digest blob(Path blobs, byte[] content) throws IOException {
+        Digest d = Digest.of(content);
+        Files.write(blobs.resolve(d.hex()), content);
+        return d;
+    }
+}
