@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Builds OCI layouts, OCI archives and docker save tarballs from layer tars, for tests. */
-final class TestImages {
+public final class TestImages {
 
     private TestImages() {}
 
@@ -16,12 +16,12 @@ final class TestImages {
         for (byte[] layer : plainLayers) {
             ids.append(ids.isEmpty() ? "" : ",").append('"').append(Digest.of(layer)).append('"');
         }
-        return "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
+        return "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"/bin/sh\"]},"
                 + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + ids + "]}}";
     }
 
     /** Writes an OCI layout with one image whose layers are gzipped; returns the manifest digest. */
-    static Digest ociLayout(Path dir, String refName, List<byte[]> plainLayers) throws IOException {
+    public static Digest ociLayout(Path dir, String refName, List<byte[]> plainLayers) throws IOException {
         Path blobs = dir.resolve("blobs/sha256");
         Files.createDirectories(blobs);
         byte[] config = config(plainLayers).getBytes(StandardCharsets.UTF_8);

@@ -3,12 +3,11 @@ package dev.vulcan.daemon.backend.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.daemon.backend.LogSink;
-import dev.vulcan.daemon.image.Digest;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
+import dev.vulcan.daemon.image.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -59,7 +57,7 @@ class ContainerRunIT {
         }
         System.out.println("OCI runtime: " + runtime.reason());
         Path layout = shared.resolve("layout");
-        writeLayout(layout, busyboxLayer());
+        TestImages.ociLayout(layout, null, List.of(busyboxLayer()));
         store = ImageStore.open(shared.resolve("images"), JSON, Set.of());
         store.importImage(layout, IMAGE);
     }
@@ -196,34 +194,5 @@ class ContainerRunIT {
             }
         }
         return bytes.toByteArray();
-    }
-
-    private static void writeLayout(Path dir, byte[] layer) throws IOException {
-        Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
-        ByteArrayOutputStream gz = new ByteArrayOutputStream();
-        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-            out.write(layer);
-        }
-        byte[] gzLayer = gz.toByteArray();
-        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"/bin/sh\"]},"
-                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.of(layer) + "\"]}}").getBytes(StandardCharsets.UTF_8);
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
-                + descriptor("application/vnd.oci.image.config.v1+json", blob(blobs, config), config.length) + ",\"layers\":["
-                + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", blob(blobs, gzLayer), gzLayer.length) + "]}")
-                .getBytes(StandardCharsets.UTF_8);
-        Digest manifestDigest = blob(blobs, manifest);
-        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":["
-                + descriptor("application/vnd.oci.image.manifest.v1+json", manifestDigest, manifest.length) + "]}");
-        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    }
-
-    private static String descriptor(String mediaType, Digest digest, long size) {
-        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
-    }
-
-    private static Digest blob(Path blobs, byte[] content) throws IOException {
-        Digest d = Digest.of(content);
-        Files.write(blobs.resolve(d.hex()), content);
-        return d;
     }
 }
