@@ -49,6 +49,7 @@ public final class IsolateBackend implements Backend {
             Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("isolate-timer").factory());
     private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
     private volatile BackendStatus status;
+    private volatile long probedAtNanos;
     private volatile boolean closed;
 
     /** Probes for a memory cgroup hierarchy, then sweeps what an earlier daemon left in the run dir. */
@@ -75,13 +76,17 @@ public final class IsolateBackend implements Backend {
         return Set.of(Runtime.JAVASCRIPT, Runtime.TYPESCRIPT);
     }
 
+    /** How long a failed probe stands before the next call probes again (the binary may be mid-install). */
+    static final Duration UNAVAILABLE_RECHECK = Duration.ofSeconds(10);
+
     @Override
     public BackendStatus probe() {
         BackendStatus known = status;
-        if (known == null) {
+        if (known == null || (!known.isAvailable() && System.nanoTime() - probedAtNanos > UNAVAILABLE_RECHECK.toNanos())) {
             synchronized (this) {
-                if (status == null) {
+                if (status == known) {
                     status = DenoProbe.probe(config, launcher.details());
+                    probedAtNanos = System.nanoTime();
                     log.atInfo().addKeyValue("available", status.isAvailable()).addKeyValue("status", status)
                             .log("isolate backend probed");
                 }

@@ -625,6 +625,20 @@ class IsolateBackendIT {
     }
 
     @Test
+    void aBackendUnavailableAtFirstBecomesAvailableOnceDenoIsThere() throws Exception {
+        Path later = runDir.resolve("installed-later");
+        useConfig(IsolateConfig.of(later, config.hostDir(), runDir));
+        assertThat(backend.probe().isAvailable()).isFalse();
+
+        Files.createSymbolicLink(later, IsolateFixture.denoOrSkip());
+
+        await().atMost(IsolateBackend.UNAVAILABLE_RECHECK.plusSeconds(10)).pollInterval(Duration.ofMillis(500))
+                .until(() -> backend.probe().isAvailable());
+        assertThat(run(Runtime.JAVASCRIPT, "export default () => 'now'", "null"))
+                .isInstanceOfSatisfying(Outcome.Completed.class, c -> assertThat(c.outputJson()).isEqualTo("\"now\""));
+    }
+
+    @Test
     void nonCodeRuntimesAreRefused() {
         assertThatThrownBy(() -> start(Runtime.PYTHON, "print(1)", "null", new CollectingSink(), DEFAULT_MEM_MB, TIMEOUT))
                 .isInstanceOf(IllegalArgumentException.class);
