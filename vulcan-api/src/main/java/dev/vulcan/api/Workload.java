@@ -9,8 +9,9 @@ import tools.jackson.databind.JsonNode;
  *
  * @param isolation     what the caller asked for (may be auto)
  * @param isolationUsed what actually ran it
+ * @param image         the image reference of an image workload (null for code)
  * @param reason        machine-readable cause of a failed or killed workload: timeout, memory_limit,
- *                      exception, syntax_error, invalid_output, killed, host_crashed, daemon_restarted
+ *                      exception, syntax_error, invalid_output, exit_code, killed, host_crashed, daemon_restarted
  */
 public record Workload(
         String id,
@@ -18,6 +19,7 @@ public record Workload(
         Isolation isolation,
         Isolation isolationUsed,
         String runtime,
+        String image,
         String node,
         JsonNode output,
         Integer exitCode,

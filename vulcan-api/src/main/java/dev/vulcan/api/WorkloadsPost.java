@@ -1,9 +1,18 @@
 package dev.vulcan.api;
 
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Body of POST /v1/workloads and POST /v1/workloads/async: code in a runtime, with an input
- * and resource limits. isolation defaults to auto.
+ * Body of POST /v1/workloads and POST /v1/workloads/async: either code in a runtime with an
+ * input, or an image with a command (cmd in shell form, or args in exec form), plus resource
+ * limits. isolation defaults to auto.
  */
-public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources) {}
+public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
+        String image, String cmd, List<String> args) {
+
+    /** A code workload. */
+    public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources) {
+        this(runtime, isolation, code, input, resources, null, null, null);
+    }
+}

@@ -19,12 +19,19 @@ final class RunCommand extends Subcommand {
 
     RunCommand(VulcanCommand root) {
         super(root, "run",
-                "Run code in a sandbox and print the JSON it returns.",
-                "Waits for the result unless --async is given. Give exactly one of --code or --file.");
+                "Run code in a sandbox and print the JSON it returns, or an image's command and print its stdout.",
+                "Waits for the result unless --async is given. Give exactly one of --code, --file or --image;"
+                        + " with --image, --cmd runs a shell command and arguments after -- run without a shell.");
         spec.addOption(Specs.option("--runtime", String.class, "RUNTIME",
                 "node, typescript, python, go, shell, ... (default: told by the --file extension, else the daemon's)"));
         spec.addOption(Specs.option("--code", String.class, "CODE", "the source to run"));
         spec.addOption(Specs.option("--file", String.class, "PATH", "a file holding the source to run"));
+        spec.addOption(Specs.option("--image", String.class, "REF", "an image in the node's store to run"));
+        spec.addOption(Specs.option("--cmd", String.class, "COMMAND",
+                "with --image: a command for the image's /bin/sh -c (default: the image's own)"));
+        spec.addPositional(picocli.CommandLine.Model.PositionalParamSpec.builder().index("0..*").arity("0..*")
+                .type(List.class).auxiliaryTypes(String.class).paramLabel("ARGS")
+                .description("with --image, after --: the command and its arguments, run without a shell").build());
         spec.addOption(Specs.option("--input", String.class, "JSON|@FILE",
                 "the input, as JSON text, @FILE to read it from a file, or @- from standard input"));
         spec.addOption(Specs.option("--isolation", String.class, "ISOLATION",
@@ -40,8 +47,21 @@ final class RunCommand extends Subcommand {
         String code = Specs.value(spec, "--code");
         String fileName = Specs.value(spec, "--file");
         String input = Specs.value(spec, "--input");
-        if ((code == null) == (fileName == null)) {
-            throw new ParameterException(spec.commandLine(), "give exactly one of --code or --file");
+        String image = Specs.value(spec, "--image");
+        String cmd = Specs.value(spec, "--cmd");
+        List<String> args = spec.positionalParameters().getFirst().getValue();
+        boolean hasArgs = args != null && !args.isEmpty();
+        if (image != null) {
+            if (code != null || fileName != null) {
+                throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file or --image");
+            }
+            if (cmd != null && hasArgs) {
+                throw new ParameterException(spec.commandLine(), "give --cmd or arguments after --, not both");
+            }
+        } else if (cmd != null || hasArgs) {
+            throw new ParameterException(spec.commandLine(), "--cmd and arguments go with --image");
+        } else if ((code == null) == (fileName == null)) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file or --image");
         }
         String source = code;
         String runtimeName = Specs.value(spec, "--runtime");
@@ -57,7 +77,8 @@ final class RunCommand extends Subcommand {
         DaemonClient client = root.client();
         JsonNode inputJson = input == null ? null : parseInput(client, input);
         WorkloadsPost post = new WorkloadsPost(runtimeName, Specs.value(spec, "--isolation"), source, inputJson,
-                new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout")));
+                new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout")),
+                image, cmd, hasArgs ? List.copyOf(args) : null);
 
         if (Specs.given(spec, "--async")) {
             return show(client.post("/v1/workloads/async", post),
@@ -68,6 +89,10 @@ final class RunCommand extends Subcommand {
         boolean completed = WorkloadStatus.COMPLETED.wire().equals(Fields.text(workload, "status"));
         if (root.json()) {
             root.out().println(reply.pretty());
+        } else if (completed && image != null) {
+            // an image's output is its stdout: print it as it was written
+            JsonNode output = workload.get("output");
+            root.out().print(output == null || !output.isString() ? "" : output.asString());
         } else if (completed) {
             JsonNode output = workload.get("output");
             root.out().println(output == null ? "null" : ApiReply.pretty(client.mapper(), output));

@@ -45,7 +45,7 @@ class RunCommandTest {
         Cli.Result result = vulcan("run", "--code", "1", "--file", file.toString());
 
         assertThat(result.exit()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("vulcan: give exactly one of --code or --file (see 'vulcan run --help')\n");
+        assertThat(result.err()).isEqualTo("vulcan: give exactly one of --code, --file or --image (see 'vulcan run --help')\n");
         assertThat(daemon.requests()).isEmpty();
     }
 
@@ -74,6 +74,40 @@ class RunCommandTest {
         assertThat(posted.path("input")).isEqualTo(Json.mapper().readTree("{\"a\":1}"));
         assertThat(posted.path("resources")).isEqualTo(
                 Json.mapper().readTree("{\"cpus\":2,\"mem_mb\":256,\"timeout_s\":5}"));
+    }
+
+    @Test
+    void anImageWithCmdPostsTheShellFormAndPrintsStdoutAsIs() {
+        daemon.on("POST", "/v1/workloads", RawServer.json(200,
+                "{\"id\":\"01JX0000000000000000000009\",\"status\":\"completed\",\"output\":\"hello\\n\"}"));
+
+        Cli.Result result = vulcan("run", "--image", "busybox", "--cmd", "echo hello");
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.out()).isEqualTo("hello\n");
+        JsonNode posted = posted();
+        assertThat(posted.path("image").asString()).isEqualTo("busybox");
+        assertThat(posted.path("cmd").asString()).isEqualTo("echo hello");
+        assertThat(posted.has("args")).isFalse();
+        assertThat(posted.has("code")).isFalse();
+    }
+
+    @Test
+    void argumentsAfterDoubleDashAreTheExecForm() {
+        daemon.on("POST", "/v1/workloads", RawServer.json(200,
+                "{\"id\":\"01JX0000000000000000000009\",\"status\":\"completed\",\"output\":\"a b\\n\"}"));
+
+        vulcan("run", "--image", "busybox", "--", "echo", "a b");
+
+        assertThat(posted().path("args")).isEqualTo(Json.mapper().readTree("[\"echo\",\"a b\"]"));
+    }
+
+    @Test
+    void cmdWithoutAnImageIsAUsageError() {
+        Cli.Result result = vulcan("run", "--code", "1", "--cmd", "true");
+
+        assertThat(result.exit()).isEqualTo(2);
+        assertThat(daemon.requests()).isEmpty();
     }
 
     @Test

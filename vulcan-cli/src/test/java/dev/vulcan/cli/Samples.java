@@ -32,21 +32,21 @@ final class Samples {
     }
 
     static final String COMPLETED = json(new Workload("01JX0000000000000000000001", WorkloadStatus.COMPLETED,
-            Isolation.AUTO, Isolation.CONTAINER, "node", "node-a", MAPPER.readTree("{\"sum\":3}"), 0, null, null, null,
+            Isolation.AUTO, Isolation.CONTAINER, "node", null, "node-a", MAPPER.readTree("{\"sum\":3}"), 0, null, null, null,
             new Resources(1, 128, 30), "sha256:ab12", 1234L, Instant.parse("2025-06-01T11:55:00Z"),
             Instant.parse("2025-06-01T11:55:00.100Z"), Instant.parse("2025-06-01T11:55:01.334Z")));
 
     static final String FAILED = json(new Workload("01JX0000000000000000000002", WorkloadStatus.FAILED,
-            Isolation.ISOLATE, Isolation.ISOLATE, "node", null, null, null, "TypeError: x is not a function",
+            Isolation.ISOLATE, Isolation.ISOLATE, "node", null, null, null, null, "TypeError: x is not a function",
             "exception", "TypeError: x is not a function\n    at main (code.js:1:1)", null, null, 40L,
             Instant.parse("2025-06-01T10:00:00Z"), null, null));
 
     static final String RUNNING = json(new Workload("01JX0000000000000000000003", WorkloadStatus.RUNNING,
-            Isolation.GVISOR, null, "python", null, null, null, null, null, null, null, null, null,
+            Isolation.GVISOR, null, "python", null, null, null, null, null, null, null, null, null, null,
             Instant.parse("2025-06-01T11:59:58Z"), null, null));
 
     static final String KILLED = json(new Workload("01JX0000000000000000000003", WorkloadStatus.KILLED,
-            Isolation.GVISOR, null, "python", null, null, null, "killed by request", "killed", null, null, null, null,
+            Isolation.GVISOR, null, "python", null, null, null, null, "killed by request", "killed", null, null, null, null,
             Instant.parse("2025-06-01T11:59:58Z"), null, null));
 
     /** COMPLETED with a field this CLI does not know, as a newer daemon might send. */

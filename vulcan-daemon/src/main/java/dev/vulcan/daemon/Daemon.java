@@ -5,6 +5,8 @@ import dev.vulcan.daemon.backend.Backend;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
+import dev.vulcan.daemon.backend.oci.ContainerBackend;
+import dev.vulcan.daemon.backend.oci.OciRuntime;
 import dev.vulcan.daemon.http.ApiServer;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
@@ -58,7 +60,8 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), Set.of());
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config), Backends.notBuilt()));
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, state, images),
+                Backends.notBuilt()));
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
                 LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
         workloads.failInterrupted();
@@ -96,15 +99,16 @@ public final class Daemon implements AutoCloseable {
     static final class Backends {
         private Backends() {}
 
-        static List<Backend> installed(DaemonConfig config) {
-            return List.of(new IsolateBackend(
-                    IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
-                            .withHostsPerMemoryClass(config.isolateHosts())));
+        static List<Backend> installed(DaemonConfig config, StateDir state, ImageStore images) {
+            return List.of(
+                    new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
+                            .withHostsPerMemoryClass(config.isolateHosts())),
+                    new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
+                            System.getProperty("vulcan.oci.runtime", "auto"))));
         }
 
         static Map<Isolation, String> notBuilt() {
             return Map.of(
-                    Isolation.CONTAINER, "not implemented yet on this node (OCI backend: issue 3)",
                     Isolation.GVISOR, "not implemented yet on this node (gVisor backend: issue 5)",
                     Isolation.MICROVM, "not implemented yet on this node (QEMU microVM backend: issue 6)");
         }

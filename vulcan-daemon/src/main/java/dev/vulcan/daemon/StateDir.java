@@ -32,6 +32,11 @@ final class StateDir {
         return root.resolve("images");
     }
 
+    /** The container backend's records, bundles and probe scratch. */
+    Path oci() {
+        return root.resolve("oci");
+    }
+
     /** The bearer token for TCP callers: created once (mode 0600), then reused. */
     String apiToken() throws IOException {
         Path file = root.resolve("api-token");

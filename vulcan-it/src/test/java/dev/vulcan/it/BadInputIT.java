@@ -32,6 +32,12 @@ class BadInputIT extends SharedDaemon {
             absurd timeout             | {"runtime":"node","code":"export default 1","resources":{"timeout_s":86400000}} | 400 | invalid_limits
             unavailable isolation      | {"runtime":"node","isolation":"microvm","code":"export default 1"} | 422 | backend_unavailable
             runtime the backend lacks  | {"runtime":"python","isolation":"isolate","code":"print(1)"}       | 400 | runtime_not_supported
+            image and code             | {"image":"busybox","code":"export default 1"}                      | 400 | invalid_request
+            image, cmd and args        | {"image":"busybox","cmd":"true","args":["true"]}                   | 400 | invalid_request
+            image with a code runtime  | {"image":"busybox","runtime":"node","cmd":"true"}                  | 400 | invalid_runtime
+            cmd without an image       | {"runtime":"node","code":"export default 1","cmd":"true"}          | 400 | invalid_request
+            bad image reference        | {"image":"Not A Ref!!","cmd":"true"}                               | 400 | invalid_reference
+            unknown image              | {"image":"it/never-imported:1","cmd":"true"}                       | 404 | image_not_found
             """)
     void requestFaultsAreRejectedAndRecordNothing(String name, String body, int status, String code) {
         long before = total();

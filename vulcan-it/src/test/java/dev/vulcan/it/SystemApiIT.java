@@ -22,7 +22,11 @@ class SystemApiIT extends SharedDaemon {
         assertThat(isolate.get("version").asString()).contains("deno");
         assertThat(isolate.get("runtimes").toString()).contains("javascript", "typescript");
         assertThat(isolate.get("networking").asString()).isEqualTo("none");
-        for (String missing : new String[] {"container", "gvisor", "microvm"}) {
+        JsonNode container = find(backends, "container");
+        assertThat(container.get("available").asBoolean()).as(container.toString()).isTrue();
+        assertThat(container.get("runtimes").toString()).contains("oci");
+        assertThat(container.get("filesystem").asString()).isEqualTo("overlayfs on image layers");
+        for (String missing : new String[] {"gvisor", "microvm"}) {
             JsonNode b = find(backends, missing);
             assertThat(b.get("available").asBoolean()).isFalse();
             assertThat(b.get("reason").asString()).isNotBlank();

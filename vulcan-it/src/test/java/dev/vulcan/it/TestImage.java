@@ -31,7 +31,11 @@ final class TestImage {
     static String ociArchive(Path file, String refName, Map<String, String> files) {
         Map<String, byte[]> layerFiles = new LinkedHashMap<>();
         files.forEach((name, content) -> layerFiles.put(name, content.getBytes(StandardCharsets.UTF_8)));
-        byte[] layer = tar(layerFiles);
+        return ociArchive(file, refName, tar(layerFiles));
+    }
+
+    /** Writes an OCI archive whose one layer is the given (uncompressed) tar. Returns the manifest's digest. */
+    static String ociArchive(Path file, String refName, byte[] layer) {
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/sh\"]},"
                 + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + digest(layer) + "\"]}}").getBytes(StandardCharsets.UTF_8);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"

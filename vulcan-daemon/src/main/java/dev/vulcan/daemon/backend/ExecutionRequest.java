@@ -1,8 +1,32 @@
 package dev.vulcan.daemon.backend;
 
+import java.util.List;
+
 /**
- * What a backend needs to run one workload.
+ * What a backend needs to run one workload: code in a runtime, or an image's command.
  *
  * @param inputJson the input as JSON text ("null" when there is none)
+ * @param image     the image and command to run (runtime OCI), null for code
  */
-public record ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits) {}
+public record ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
+        ImageCommand image) {
+
+    /** A code execution. */
+    public ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits) {
+        this(workloadId, runtime, code, inputJson, limits, null);
+    }
+
+    /**
+     * An image and the command to run in it.
+     *
+     * @param argv      a shell form's one command string, or the exec form's args (empty: the image's own)
+     * @param shellForm whether argv is one string for the image's /bin/sh -c
+     */
+    public record ImageCommand(String ref, List<String> argv, boolean shellForm) {
+        public ImageCommand {
+            if (ref == null || ref.isBlank()) throw new IllegalArgumentException("image is required");
+            argv = argv == null ? List.of() : List.copyOf(argv);
+            if (shellForm && argv.size() != 1) throw new IllegalArgumentException("a shell form command is one string");
+        }
+    }
+}

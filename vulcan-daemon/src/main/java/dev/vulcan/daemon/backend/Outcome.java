@@ -17,6 +17,12 @@ public sealed interface Outcome {
      */
     record Failed(String reason, String message, String stack, Duration elapsed) implements Outcome {}
 
+    /**
+     * A process ran to its end with an exit code (containers). Exit 0 is success; outputJson is what
+     * it wrote to stdout, as a JSON string.
+     */
+    record Exited(int exitCode, String outputJson, Duration elapsed) implements Outcome {}
+
     /** Ended from outside: reason is timeout or killed. */
     record Killed(String reason, String message, Duration elapsed) implements Outcome {}
 }

@@ -4,16 +4,18 @@ import java.util.Locale;
 
 /**
  * The language a workload's code is written in. node, javascript and js are JavaScript;
- * typescript, ts and deno are TypeScript.
+ * typescript, ts and deno are TypeScript. oci is an image's own command, not a language.
  */
 public enum Runtime {
     JAVASCRIPT(Language.JAVASCRIPT),
     TYPESCRIPT(Language.TYPESCRIPT),
     PYTHON(Language.PYTHON),
     GO(Language.GO),
-    SHELL(Language.SHELL);
+    SHELL(Language.SHELL),
+    /** Not a language: the command of an OCI image. */
+    OCI(Language.OCI);
 
-    public enum Language { JAVASCRIPT, TYPESCRIPT, PYTHON, GO, SHELL }
+    public enum Language { JAVASCRIPT, TYPESCRIPT, PYTHON, GO, SHELL, OCI }
 
     private final Language language;
 
@@ -40,10 +42,11 @@ public enum Runtime {
             case "python", "python3", "py" -> PYTHON;
             case "go", "golang" -> GO;
             case "shell", "sh" -> SHELL;
+            case "oci" -> OCI;
             default -> throw new IllegalArgumentException("unknown runtime '" + name + "' (accepted: " + ACCEPTED + ")");
         };
     }
 
     private static final String ACCEPTED =
-            "node, nodejs, javascript, js, typescript, ts, deno, python, python3, py, go, golang, shell, sh";
+            "node, nodejs, javascript, js, typescript, ts, deno, python, python3, py, go, golang, shell, sh, oci";
 }

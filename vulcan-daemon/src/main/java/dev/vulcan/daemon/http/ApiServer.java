@@ -50,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
         Router router = new Router();
         String address = endpoints.tcp() == null ? "unix:" + socket
                 : endpoints.tcp().getHostString() + ":" + endpoints.tcp().getPort();
-        new WorkloadEndpoints(services.workloads(), services.logs(), new WireMapping(json)).register(router);
+        new WorkloadEndpoints(services.workloads(), services.logs(), services.images(), new WireMapping(json)).register(router);
         new ImageEndpoints(services.images()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);

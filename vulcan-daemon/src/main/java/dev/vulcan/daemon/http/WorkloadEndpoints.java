@@ -5,11 +5,16 @@ import dev.vulcan.api.WorkloadList;
 import dev.vulcan.api.WorkloadStatus;
 import dev.vulcan.api.WorkloadsPost;
 import dev.vulcan.daemon.error.InvalidException;
+import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.logs.LogSubscription;
 import dev.vulcan.daemon.workload.WorkloadRecord;
 import dev.vulcan.daemon.workload.WorkloadRepository;
 import dev.vulcan.daemon.workload.WorkloadService;
+import dev.vulcan.daemon.workload.WorkloadSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 
@@ -20,11 +25,13 @@ final class WorkloadEndpoints {
 
     private final WorkloadService workloads;
     private final LogStore logs;
+    private final ImageStore images;
     private final WireMapping wire;
 
-    WorkloadEndpoints(WorkloadService workloads, LogStore logs, WireMapping wire) {
+    WorkloadEndpoints(WorkloadService workloads, LogStore logs, ImageStore images, WireMapping wire) {
         this.workloads = workloads;
         this.logs = logs;
+        this.images = images;
         this.wire = wire;
     }
 
@@ -38,13 +45,26 @@ final class WorkloadEndpoints {
     }
 
     private void runSync(Exchange ex) {
-        var submitted = workloads.submit(wire.spec(ex.body(WorkloadsPost.class)));
+        var submitted = workloads.submit(spec(ex));
         ex.json(200, wire.workload(submitted.done().join()));
     }
 
     private void runAsync(Exchange ex) {
-        var submitted = workloads.submit(wire.spec(ex.body(WorkloadsPost.class)));
+        var submitted = workloads.submit(spec(ex));
         ex.json(202, wire.workload(submitted.record()));
+    }
+
+    /** The request's spec; an image workload's image must be in the store (404 image_not_found), so nothing is recorded. */
+    private WorkloadSpec spec(Exchange ex) {
+        WorkloadSpec spec = wire.spec(ex.body(WorkloadsPost.class));
+        if (spec.image() != null) {
+            try {
+                images.get(ImageReference.parse(spec.image().ref()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return spec;
     }
 
     private void get(Exchange ex) {

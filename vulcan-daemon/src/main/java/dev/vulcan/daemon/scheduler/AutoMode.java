@@ -16,7 +16,7 @@ public final class AutoMode {
         }
         return switch (runtime.language()) {
             case JAVASCRIPT, TYPESCRIPT -> Isolation.ISOLATE;
-            case PYTHON, GO, SHELL -> Isolation.CONTAINER;
+            case PYTHON, GO, SHELL, OCI -> Isolation.CONTAINER;
         };
     }
 }

@@ -40,6 +40,11 @@ final class Migrations {
             );
             CREATE INDEX workloads_status ON workloads(status);
             CREATE INDEX workloads_isolation ON workloads(isolation_used);
+            """,
+            // 2: image workloads: the image reference and the command (a JSON array of strings; code is '')
+            """
+            ALTER TABLE workloads ADD COLUMN image TEXT;
+            ALTER TABLE workloads ADD COLUMN command TEXT;
             """);
 
     static Void apply(Connection connection) throws SQLException {

@@ -19,7 +19,7 @@ public record LimitPolicy(int defaultCpus, int defaultMemMb, int defaultTimeoutS
         int cpus = bounded("cpus", spec.cpus(), defaultCpus, 1, maxCpus);
         int memMb = bounded("mem_mb", spec.memMb(), defaultMemMb, 16, maxMemMb);
         int timeoutS = bounded("timeout_s", spec.timeoutS(), defaultTimeoutS, 1, maxTimeoutS);
-        long codeBytes = utf8Length(spec.code());
+        long codeBytes = spec.code() == null ? 0 : utf8Length(spec.code());
         if (codeBytes > maxCodeBytes) {
             throw new TooLargeException("code_too_large",
                     "code is " + codeBytes + " bytes; the limit is " + maxCodeBytes);

@@ -23,10 +23,12 @@ public final class WorkloadRepository {
 
     private static final String COLUMNS = "id, status, isolation, isolation_used, runtime, node_id, input_hash, input,"
             + " code, output, exit_code, error, reason, stack, cpu_limit, mem_limit, timeout_s, duration_ms,"
-            + " created_at, started_at, finished_at";
+            + " created_at, started_at, finished_at, image, command";
+    /** Reads and writes the command column, a JSON array of strings. */
+    private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     private static final String INSERT = "INSERT INTO workloads (" + COLUMNS
-            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     private static final String UPDATE = "UPDATE workloads SET status=?, output=?, exit_code=?, error=?, reason=?,"
             + " stack=?, duration_ms=?, started_at=?, finished_at=? WHERE id=?";
     private static final String FIND = "SELECT " + COLUMNS + " FROM workloads WHERE id=?";
@@ -166,7 +168,7 @@ public final class WorkloadRepository {
         s.setString(6, r.nodeId());
         s.setString(7, r.inputHash());
         s.setString(8, r.inputJson());
-        s.setString(9, r.code());
+        s.setString(9, r.code() == null ? "" : r.code());
         s.setString(10, r.outputJson());
         setInt(s, 11, r.exitCode());
         s.setString(12, r.error());
@@ -179,19 +181,25 @@ public final class WorkloadRepository {
         s.setString(19, text(r.createdAt()));
         s.setString(20, text(r.startedAt()));
         s.setString(21, text(r.finishedAt()));
+        s.setString(22, r.image());
+        s.setString(23, r.command() == null ? null : JSON.writeValueAsString(r.command()));
     }
 
     private static WorkloadRecord read(ResultSet rows) throws SQLException {
+        String image = rows.getString("image");
+        String command = rows.getString("command");
         return new WorkloadRecord(
                 rows.getString("id"),
                 WorkloadStatus.parse(rows.getString("status")),
                 Isolation.parse(rows.getString("isolation")),
                 Isolation.parse(rows.getString("isolation_used")),
                 Runtime.valueOf(rows.getString("runtime").toUpperCase(java.util.Locale.ROOT)),
+                image,
+                command == null ? null : List.of(JSON.readValue(command, String[].class)),
                 rows.getString("node_id"),
                 rows.getString("input_hash"),
                 rows.getString("input"),
-                rows.getString("code"),
+                image == null ? rows.getString("code") : null,
                 rows.getString("output"),
                 nullableInt(rows, "exit_code"),
                 rows.getString("error"),

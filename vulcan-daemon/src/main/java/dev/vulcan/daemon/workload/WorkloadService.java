@@ -92,7 +92,9 @@ public final class WorkloadService implements AutoCloseable {
                     + backend.runtimes().stream().map(r -> r.wire()).sorted().toList() + ")");
         }
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
-                used, spec.runtime(), nodeId, sha256(spec.inputJson()), spec.inputJson(), spec.code(), null, null,
+                used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
+                spec.image() == null ? null : spec.image().shellForm()
+                        ? List.of("/bin/sh", "-c", spec.image().argv().getFirst()) : spec.image().argv(), nodeId, sha256(spec.inputJson()), spec.inputJson(), spec.code(), null, null,
                 null, null, null, applied, null, clock.instant(), null, null).running(clock.instant());
         repository.insert(record);
         LiveLog live = logs.open(record.id());
@@ -100,7 +102,7 @@ public final class WorkloadService implements AutoCloseable {
         Execution execution;
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
-                    applied), live);
+                    applied, spec.image()), live);
         } catch (RuntimeException e) {
             String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
             if (!(e instanceof BackendUnavailableException)) {

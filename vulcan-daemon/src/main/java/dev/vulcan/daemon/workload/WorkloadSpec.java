@@ -1,22 +1,36 @@
 package dev.vulcan.daemon.workload;
 
 import dev.vulcan.api.Isolation;
+import dev.vulcan.daemon.backend.ExecutionRequest.ImageCommand;
 import dev.vulcan.daemon.backend.Runtime;
 
 /**
- * A validated request to run code. Limits not given by the caller are null here and filled in
- * by the service's {@link LimitPolicy}.
+ * A validated request to run code, or an image's command (runtime OCI). Limits not given by the
+ * caller are null here and filled in by the service's {@link LimitPolicy}.
  *
  * @param inputJson the input as JSON text, "null" when absent
+ * @param image     the image and its command, null for code
  */
 public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
-        Integer cpus, Integer memMb, Integer timeoutS) {
+        Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image) {
     public WorkloadSpec {
-        if (code == null || code.isBlank()) {
+        if (image == null && (code == null || code.isBlank())) {
             throw new IllegalArgumentException("code is required");
+        }
+        if (image != null && code != null) {
+            throw new IllegalArgumentException("give code or an image, not both");
+        }
+        if ((image != null) != (runtime == Runtime.OCI)) {
+            throw new IllegalArgumentException("an image runs with runtime oci, code with a language runtime");
         }
         if (inputJson == null) {
             inputJson = "null";
         }
+    }
+
+    /** Code in a runtime. */
+    public WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
+            Integer cpus, Integer memMb, Integer timeoutS) {
+        this(runtime, isolation, code, inputJson, cpus, memMb, timeoutS, null);
     }
 }

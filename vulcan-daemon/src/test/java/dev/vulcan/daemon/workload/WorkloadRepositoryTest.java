@@ -44,7 +44,7 @@ class WorkloadRepositoryTest {
     @Test
     void aRecordWithEveryFieldSetReadsBackEqual() {
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.FAILED, Isolation.AUTO,
-                Isolation.ISOLATE, Runtime.TYPESCRIPT, "node-a", "sha256:abc", "{\"n\":1}", "throw new Error('x')",
+                Isolation.ISOLATE, Runtime.TYPESCRIPT, null, null, "node-a", "sha256:abc", "{\"n\":1}", "throw new Error('x')",
                 "{\"partial\":true}", 1, "Error: x", "exception", "Error: x\n    at <anonymous>:1:7",
                 new Limits(2, 256, Duration.ofSeconds(45)), 1234L, T0, T0.plusMillis(5), T0.plusSeconds(2));
 
@@ -56,8 +56,20 @@ class WorkloadRepositoryTest {
     @Test
     void aRecordWithEveryOptionalFieldNullReadsBackEqual() {
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING,
-                Isolation.CONTAINER, Isolation.CONTAINER, Runtime.SHELL, "node-a", null, null, "echo hi", null, null,
+                Isolation.CONTAINER, Isolation.CONTAINER, Runtime.SHELL, null, null, "node-a", null, null, "echo hi", null, null,
                 null, null, null, new Limits(1, 128, Duration.ofSeconds(30)), null, T0, null, null);
+
+        repository.insert(record);
+
+        assertThat(repository.find(record.id())).contains(record);
+    }
+
+    @Test
+    void anImageWorkloadKeepsItsImageAndCommandAndHasNoCode() {
+        WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.RUNNING,
+                Isolation.AUTO, Isolation.CONTAINER, Runtime.OCI, "docker.io/library/busybox:latest",
+                java.util.List.of("/bin/sh", "-c", "echo \"hi\""), "node-a", "sha256:00", "null", null, null, null,
+                null, null, null, new Limits(1, 128, Duration.ofSeconds(30)), null, T0, T0, null);
 
         repository.insert(record);
 
@@ -74,7 +86,7 @@ class WorkloadRepositoryTest {
         WorkloadRecord running = record(WorkloadStatus.RUNNING, Isolation.ISOLATE, null);
         repository.insert(running);
         WorkloadRecord completed = new WorkloadRecord(running.id(), WorkloadStatus.COMPLETED, running.isolation(),
-                running.isolationUsed(), running.runtime(), running.nodeId(), running.inputHash(),
+                running.isolationUsed(), running.runtime(), running.image(), running.command(), running.nodeId(), running.inputHash(),
                 running.inputJson(), running.code(), "42", 0, null, null, null, running.limits(), 17L,
                 running.createdAt(), running.startedAt(), T0.plusSeconds(1));
 
@@ -88,7 +100,7 @@ class WorkloadRepositoryTest {
         WorkloadRecord failed = record(WorkloadStatus.FAILED, Isolation.ISOLATE, 5L);
         repository.insert(failed);
         WorkloadRecord cleared = new WorkloadRecord(failed.id(), WorkloadStatus.RUNNING, failed.isolation(),
-                failed.isolationUsed(), failed.runtime(), failed.nodeId(), failed.inputHash(), failed.inputJson(),
+                failed.isolationUsed(), failed.runtime(), failed.image(), failed.command(), failed.nodeId(), failed.inputHash(), failed.inputJson(),
                 failed.code(), null, null, null, null, null, failed.limits(), null, failed.createdAt(), null, null);
 
         repository.update(cleared);
@@ -238,7 +250,7 @@ class WorkloadRepositoryTest {
 
     private WorkloadRecord record(WorkloadStatus status, Isolation asked, Isolation used, Long durationMs) {
         boolean started = status != WorkloadStatus.PENDING;
-        return new WorkloadRecord(ids.create().toString(), status, asked, used, Runtime.JAVASCRIPT, "node-a",
+        return new WorkloadRecord(ids.create().toString(), status, asked, used, Runtime.JAVASCRIPT, null, null, "node-a",
                 "sha256:00", "null", "1 + 1", status == WorkloadStatus.COMPLETED ? "2" : null,
                 status.isFinal() ? 0 : null, null, null, null, new Limits(1, 128, Duration.ofSeconds(30)),
                 durationMs, T0, started ? T0 : null, status.isFinal() ? T0.plusMillis(durationMs) : null);

@@ -54,7 +54,7 @@ class WorkloadServiceTest {
     private final TestClock clock = new TestClock(T0);
     private final FakeBackend isolate = new FakeBackend(Isolation.ISOLATE, Set.of(Runtime.JAVASCRIPT, Runtime.TYPESCRIPT));
     private final FakeBackend container = new FakeBackend(Isolation.CONTAINER,
-            Set.of(Runtime.PYTHON, Runtime.GO, Runtime.SHELL));
+            Set.of(Runtime.PYTHON, Runtime.GO, Runtime.SHELL, Runtime.OCI));
     private final Metrics metrics = new Metrics();
     private Database database;
     private WorkloadRepository repository;
@@ -129,6 +129,31 @@ class WorkloadServiceTest {
         assertThat(record.isolationUsed()).isEqualTo(Isolation.CONTAINER);
         assertThat(container.started).hasSize(1);
         assertThat(isolate.started).isEmpty();
+    }
+
+    @Test
+    void anImageWorkloadGoesToTheContainerWithItsCommandAndItsExitCodeDecidesTheStatus() {
+        var image = new ExecutionRequest.ImageCommand("docker.io/library/busybox:latest", List.of("echo hi"), true);
+        WorkloadSpec spec = new WorkloadSpec(Runtime.OCI, Isolation.AUTO, null, null, null, null, null, image);
+
+        WorkloadService.Submitted ok = service.submit(spec);
+        assertThat(ok.record().isolationUsed()).isEqualTo(Isolation.CONTAINER);
+        assertThat(ok.record().command()).containsExactly("/bin/sh", "-c", "echo hi");
+        assertThat(container.started.getLast().request.image()).isEqualTo(image);
+        container.started.getLast().end(new Outcome.Exited(0, "\"hi\\n\"", Duration.ofMillis(5)));
+        WorkloadRecord completed = ok.done().join();
+        assertThat(completed.status()).isEqualTo(WorkloadStatus.COMPLETED);
+        assertThat(completed.outputJson()).isEqualTo("\"hi\\n\"");
+        assertThat(completed.exitCode()).isZero();
+
+        WorkloadService.Submitted bad = service.submit(spec);
+        container.started.getLast().end(new Outcome.Exited(3, "\"\"", Duration.ofMillis(5)));
+        WorkloadRecord failed = bad.done().join();
+        assertThat(failed.status()).isEqualTo(WorkloadStatus.FAILED);
+        assertThat(failed.exitCode()).isEqualTo(3);
+        assertThat(failed.reason()).isEqualTo("exit_code");
+        assertThat(failed.error()).isEqualTo("exited with code 3");
+        assertThat(repository.find(failed.id())).contains(failed);
     }
 
     @Test

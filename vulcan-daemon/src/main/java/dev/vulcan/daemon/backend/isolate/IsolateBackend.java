@@ -106,7 +106,7 @@ public final class IsolateBackend implements Backend {
         String lang = switch (request.runtime()) {
             case JAVASCRIPT -> "js";
             case TYPESCRIPT -> "ts";
-            case PYTHON, GO, SHELL -> throw new IllegalArgumentException(
+            case PYTHON, GO, SHELL, OCI -> throw new IllegalArgumentException(
                     "the isolate backend runs JavaScript and TypeScript, not " + request.runtime().wire());
         };
         if (closed) {

@@ -125,6 +125,11 @@ public final class ContainerRun {
         }
     }
 
+    /** Sends SIGKILL to a running container; a container not (or no longer) running is not an error. */
+    public void kill(String id) throws IOException {
+        processes.run(runtime.argv("kill", id, "KILL"), COMMAND_DEADLINE);
+    }
+
     private static Thread pump(InputStream in, LogSink.Stream stream, LogSink sink) {
         return Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

@@ -1,0 +1,251 @@
+package dev.vulcan.daemon.backend.oci;
+
+import dev.vulcan.api.Isolation;
+import dev.vulcan.daemon.backend.Backend;
+import dev.vulcan.daemon.backend.BackendStatus;
+import dev.vulcan.daemon.backend.BackendTraits;
+import dev.vulcan.daemon.backend.BackendUnavailableException;
+import dev.vulcan.daemon.backend.Execution;
+import dev.vulcan.daemon.backend.ExecutionRequest;
+import dev.vulcan.daemon.backend.LogSink;
+import dev.vulcan.daemon.backend.Outcome;
+import dev.vulcan.daemon.backend.Runtime;
+import dev.vulcan.daemon.error.VulcanException;
+import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.image.ImageStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs an image's command to completion in an OCI container (crun or runc, whichever the probe found
+ * working) on overlayfs over the image's unpacked layers. Output is what the container wrote to stdout.
+ */
+public final class ContainerBackend implements Backend {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerBackend.class);
+    /** The static busybox the runtime probe runs as its minimal container. */
+    static final Path PROBE_BUSYBOX = Path.of("/bin/busybox");
+    static final long DEFAULT_PIDS = 1024;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    private static final Duration KILL_RETRY = Duration.ofMillis(200);
+    private static final int KILL_ATTEMPTS = 25;
+
+    private final ImageStore images;
+    private final Path stateDir;
+    private final OciRuntime.Preference preference;
+    private final ProcessRunner processes = new ProcessRunner.Native();
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final Map<String, ContainerExecution> running = new ConcurrentHashMap<>();
+    private volatile BackendStatus status;
+    private volatile ContainerRun containers;
+    private volatile boolean closed;
+
+    /** stateDir holds the container records, bundles and probe scratch (STATE/oci). */
+    public ContainerBackend(ImageStore images, Path stateDir, OciRuntime.Preference preference) {
+        this.images = images;
+        this.stateDir = stateDir;
+        this.preference = preference;
+    }
+
+    @Override
+    public Isolation isolation() {
+        return Isolation.CONTAINER;
+    }
+
+    @Override
+    public Set<Runtime> runtimes() {
+        return Set.of(Runtime.OCI);
+    }
+
+    @Override
+    public synchronized BackendStatus probe() {
+        if (status == null) {
+            status = detect();
+            log.atInfo().addKeyValue("available", status.isAvailable()).addKeyValue("status", status)
+                    .log("container backend probed");
+        }
+        return status;
+    }
+
+    private BackendStatus detect() {
+        if (!Files.isExecutable(PROBE_BUSYBOX)) {
+            return new BackendStatus.Unavailable("no static busybox at " + PROBE_BUSYBOX
+                    + " to probe the OCI runtime with (Debian busybox-static)");
+        }
+        BundleBuilder bundles = new BundleBuilder(json, processes);
+        return switch (OciRuntime.probe(preference, stateDir.resolve("probe"), PROBE_BUSYBOX, processes, bundles)) {
+            case OciRuntime.Probe.Unavailable u -> new BackendStatus.Unavailable(u.reason());
+            case OciRuntime.Probe.Available a -> {
+                containers = new ContainerRun(a.runtime(), images, bundles, processes, json,
+                        stateDir.resolve("containers"), stateDir.resolve("bundles"));
+                try {
+                    int swept = containers.sweep();
+                    if (swept > 0) {
+                        log.atWarn().addKeyValue("count", swept).log("cleaned containers an earlier daemon left");
+                    }
+                } catch (IOException e) {
+                    yield new BackendStatus.Unavailable("cannot clean containers an earlier daemon left: " + e.getMessage());
+                }
+                yield new BackendStatus.Available(a.runtime().version(), Map.of(
+                        "runtime", a.runtime().kind().name().toLowerCase(java.util.Locale.ROOT),
+                        "why", a.runtime().reason(),
+                        "command", String.join(" ", a.runtime().command())));
+            }
+        };
+    }
+
+    @Override
+    public BackendTraits traits() {
+        return new BackendTraits("none (network namespaces come with issue 4)", "overlayfs on image layers",
+                "namespaces + cgroups + capabilities (crun/runc)");
+    }
+
+    @Override
+    public Execution start(ExecutionRequest request, LogSink logs) {
+        ExecutionRequest.ImageCommand image = switch (request.runtime()) {
+            case OCI -> request.image();
+            case JAVASCRIPT, TYPESCRIPT, PYTHON, GO, SHELL -> throw new IllegalArgumentException(
+                    "the container backend runs images, not " + request.runtime().wire() + " code (yet)");
+        };
+        if (image == null) {
+            throw new IllegalArgumentException("an oci execution needs an image");
+        }
+        if (closed) {
+            throw new BackendUnavailableException("the container backend is closed");
+        }
+        if (probe() instanceof BackendStatus.Unavailable(String reason)) {
+            throw new BackendUnavailableException("the container backend is unavailable: " + reason);
+        }
+        ContainerSpec spec = new ContainerSpec(request.workloadId().toLowerCase(java.util.Locale.ROOT),
+                ImageReference.parse(image.ref()), image.shellForm() ? image.argv().getFirst() : null,
+                image.shellForm() ? null : image.argv(),
+                new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024, request.limits().cpus(),
+                        DEFAULT_PIDS),
+                request.limits().timeout(), false);
+        ContainerExecution execution = new ContainerExecution(spec, request.limits().memMb(), logs);
+        running.put(spec.id(), execution);
+        Thread.ofVirtual().name("container-" + spec.id()).start(execution::supervise);
+        return execution;
+    }
+
+    /** One container's run: its supervising virtual thread completes the outcome. */
+    private final class ContainerExecution implements Execution {
+        private final ContainerSpec spec;
+        private final int memMb;
+        private final LogSink logs;
+        private final StringBuilder stdout = new StringBuilder();
+        private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        private final long startNanos = System.nanoTime();
+        private volatile String killReason;
+        private volatile String killMessage;
+
+        ContainerExecution(ContainerSpec spec, int memMb, LogSink logs) {
+            this.spec = spec;
+            this.memMb = memMb;
+            this.logs = logs;
+        }
+
+        @Override
+        public CompletableFuture<Outcome> outcome() {
+            return outcome;
+        }
+
+        void supervise() {
+            try {
+                if (killReason != null) {
+                    outcome.complete(new Outcome.Killed(killReason, killMessage, elapsed()));
+                    return;
+                }
+                LogSink tee = (stream, line) -> {
+                    if (stream == LogSink.Stream.STDOUT) {
+                        synchronized (stdout) {
+                            stdout.append(line).append('\n');
+                        }
+                    }
+                    logs.line(stream, line);
+                };
+                ContainerRun.Result result = containers.run(spec, tee);
+                outcome.complete(map(result));
+            } catch (VulcanException e) {
+                outcome.complete(new Outcome.Failed(e.code(), e.getMessage(), null, elapsed()));
+            } catch (IOException | RuntimeException e) {
+                log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("container run failed");
+                outcome.complete(new Outcome.Failed("backend_error", String.valueOf(e.getMessage()), null, elapsed()));
+            } finally {
+                running.remove(spec.id());
+            }
+        }
+
+        private Outcome map(ContainerRun.Result result) {
+            if (killReason != null) {
+                return new Outcome.Killed(killReason, killMessage, result.elapsed());
+            }
+            return switch (result.status()) {
+                case TIMEOUT -> new Outcome.Killed("timeout", "timed out after " + spec.timeout().toSeconds() + " s",
+                        result.elapsed());
+                case OOM -> new Outcome.Failed("memory_limit",
+                        "memory limit exceeded: the container needed more than " + memMb + " MB", null, result.elapsed());
+                case EXITED -> {
+                    String text;
+                    synchronized (stdout) {
+                        text = stdout.toString();
+                    }
+                    yield new Outcome.Exited(result.exitCode(), json.writeValueAsString(text), result.elapsed());
+                }
+            };
+        }
+
+        @Override
+        public void kill(String reason, String message) {
+            killMessage = message;
+            killReason = reason;
+            // the container may not exist yet (image unpack, bundle build): retry until the run ends
+            for (int attempt = 0; attempt < KILL_ATTEMPTS && !outcome.isDone(); attempt++) {
+                try {
+                    containers.kill(spec.id());
+                    outcome.get(KILL_RETRY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // not ended yet: kill again
+                } catch (IOException e) {
+                    log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("could not kill container");
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        private Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - startNanos);
+        }
+    }
+
+    /** Kills what still runs and waits for each container's cleanup. */
+    @Override
+    public void close() {
+        closed = true;
+        List<ContainerExecution> left = List.copyOf(running.values());
+        left.forEach(e -> e.kill("killed", "the container backend was closed"));
+        for (ContainerExecution e : left) {
+            try {
+                e.outcome().get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException te) {
+                log.atWarn().addKeyValue("container", e.spec.id()).log("container did not end within the close wait");
+            }
+        }
+    }
+}

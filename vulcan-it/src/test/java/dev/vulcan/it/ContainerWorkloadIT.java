@@ -1,0 +1,164 @@
+package dev.vulcan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Image workloads on the container isolation: a busybox image built here, imported, run with crun or runc. */
+class ContainerWorkloadIT extends SharedDaemon {
+
+    private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final String IMAGE = "it/busybox:1";
+
+    @BeforeAll
+    static void importBusybox() throws IOException {
+        if (!Files.isExecutable(BUSYBOX)) {
+            String why = "no static busybox at " + BUSYBOX + " (Debian busybox-static)";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(why);
+            }
+            Assumptions.abort(why);
+        }
+        Path archive = temp.resolve("busybox.oci.tar");
+        TestImage.ociArchive(archive, null, busyboxLayer());
+        Http.Reply imported = http.postJson("/v1/images/import", Map.of("path", archive.toString(), "name", IMAGE));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+    }
+
+    private static Http.Reply run(Map<String, Object> body) {
+        return http.postJson("/v1/workloads", body);
+    }
+
+    @Test
+    void theContainerIsolationIsAvailable() {
+        JsonNode backends = http.get("/v1/backends").json();
+        JsonNode container = null;
+        for (JsonNode b : backends) {
+            if ("container".equals(b.path("isolation").asString())) {
+                container = b;
+            }
+        }
+        assertThat(container).isNotNull();
+        assertThat(container.path("available").asBoolean()).as(container.toString()).isTrue();
+        assertThat(container.path("runtimes").toString()).contains("oci");
+        assertThat(container.path("details").path("why").asString()).isNotEmpty();
+    }
+
+    @Test
+    void echoCompletesWithStdoutAsOutput() {
+        Http.Reply reply = run(Map.of("image", IMAGE, "cmd", "echo hello"));
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        JsonNode w = reply.json();
+        assertThat(w.path("status").asString()).as(reply.body()).isEqualTo("completed");
+        assertThat(w.path("output").asString()).isEqualTo("hello\n");
+        assertThat(w.path("exit_code").asInt()).isZero();
+        assertThat(w.path("isolation_used").asString()).isEqualTo("container");
+        assertThat(w.path("runtime").asString()).isEqualTo("oci");
+        assertThat(w.path("image").asString()).isEqualTo("docker.io/it/busybox:1");
+    }
+
+    @Test
+    void execFormRunsWithoutAShell() {
+        Http.Reply reply = run(Map.of("image", IMAGE, "args", List.of("/bin/echo", "a  b")));
+
+        assertThat(reply.json().path("status").asString()).as(reply.body()).isEqualTo("completed");
+        assertThat(reply.json().path("output").asString()).isEqualTo("a  b\n");
+    }
+
+    @Test
+    void aNonZeroExitFailsWithItsCodeAndStderrInTheLogs() {
+        Http.Reply reply = run(Map.of("image", IMAGE, "cmd", "echo oops >&2; exit 3"));
+
+        JsonNode w = reply.json();
+        assertThat(w.path("status").asString()).as(reply.body()).isEqualTo("failed");
+        assertThat(w.path("exit_code").asInt()).isEqualTo(3);
+        assertThat(w.path("reason").asString()).isEqualTo("exit_code");
+        assertThat(w.path("error").asString()).isEqualTo("exited with code 3");
+        Http.Reply logs = http.get("/v1/workloads/" + w.path("id").asString() + "/logs");
+        assertThat(logs.body()).contains("event: stderr").contains("\"line\":\"oops\"");
+    }
+
+    @Test
+    void aTimeoutKillsTheContainer() {
+        Http.Reply reply = run(Map.of("image", IMAGE, "cmd", "sleep 30", "resources", Map.of("timeout_s", 1)));
+
+        JsonNode w = reply.json();
+        assertThat(w.path("status").asString()).as(reply.body()).isEqualTo("killed");
+        assertThat(w.path("reason").asString()).isEqualTo("timeout");
+        assertThat(w.path("duration_ms").asLong()).isLessThan(10_000);
+    }
+
+    @Test
+    void deleteKillsARunningContainer() {
+        Http.Reply started = http.postJson("/v1/workloads/async", Map.of("image", IMAGE, "cmd", "sleep 30"));
+        assertThat(started.status()).as(started.body()).isEqualTo(202);
+        String id = started.json().path("id").asString();
+
+        Http.Reply killed = http.delete("/v1/workloads/" + id);
+
+        assertThat(killed.status()).as(killed.body()).isEqualTo(200);
+        assertThat(killed.json().path("status").asString()).isEqualTo("killed");
+        assertThat(killed.json().path("reason").asString()).isEqualTo("killed");
+        assertThat(killed.json().path("duration_ms").asLong()).isLessThan(10_000);
+    }
+
+    @Test
+    void anUnknownImageIsNotFoundAndRecordsNothing() {
+        Http.Reply reply = run(Map.of("image", "it/nothing-here:1", "cmd", "true"));
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(404);
+        assertThat(reply.json().at("/error/code").asString()).isEqualTo("image_not_found");
+    }
+
+    @Test
+    void badImageRequestsAre400() {
+        assertThat(run(Map.of("image", IMAGE, "code", "1")).status()).isEqualTo(400);
+        assertThat(run(Map.of("image", IMAGE, "cmd", "true", "args", List.of("true"))).status()).isEqualTo(400);
+        assertThat(run(Map.of("image", IMAGE, "runtime", "python")).status()).isEqualTo(400);
+        assertThat(run(Map.of("image", "Not A Ref!!", "cmd", "true")).status()).isEqualTo(400);
+    }
+
+    @Test
+    void theCliPrintsStdout() {
+        Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--cmd", "echo hi");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("hi\n");
+    }
+
+    private static byte[] busyboxLayer() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (String dir : List.of("bin/", "tmp/", "proc/", "sys/", "dev/")) {
+                tar.putArchiveEntry(new TarArchiveEntry(dir));
+                tar.closeArchiveEntry();
+            }
+            byte[] busybox = Files.readAllBytes(BUSYBOX);
+            TarArchiveEntry bin = new TarArchiveEntry("bin/busybox");
+            bin.setSize(busybox.length);
+            bin.setMode(0100755);
+            tar.putArchiveEntry(bin);
+            tar.write(busybox);
+            tar.closeArchiveEntry();
+            for (String applet : List.of("sh", "echo", "sleep", "true")) {
+                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
+                link.setLinkName("busybox");
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+}
