@@ -131,6 +131,21 @@ class ContainerWorkloadIT extends SharedDaemon {
     }
 
     @Test
+    void theBusyboxImageScriptBuildsAnImageThatRuns() throws Exception {
+        Path archive = temp.resolve("script-busybox.oci.tar");
+        Cli.Result built = Cli.exec(List.of(Repo.root().resolve("scripts/busybox-image").toString(), archive.toString(),
+                "script/busybox:1"), temp);
+        assertThat(built.exit()).as(built.err()).isZero();
+        Http.Reply imported = http.postJson("/v1/images/import", Map.of("path", archive.toString()));
+        assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+        JsonNode w = run(Map.of("image", "script/busybox:1", "cmd", "ls /bin | grep -c . && id -u")).json();
+        assertThat(w.get("status").asString()).as(w.toString()).isEqualTo("completed");
+        String[] lines = w.get("output").asString().strip().split("\n");
+        assertThat(Integer.parseInt(lines[0])).as("busybox applets linked").isGreaterThan(100);
+        assertThat(lines[1]).isEqualTo("0");
+    }
+
+    @Test
     void theCliPrintsStdout() {
         Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--cmd", "echo hi");
 
