@@ -135,6 +135,19 @@ class WorkloadApiIT extends SharedDaemon {
     }
 
     @Test
+    void oneKeptAliveConnectionServesManyRequests() throws Exception {
+        try (var connection = new dev.vulcan.cli.http.UnixHttpClient(daemon.socket).keepAlive()) {
+            for (int i = 0; i < 5; i++) {
+                var reply = connection.send(dev.vulcan.cli.http.HttpRequest.post("/v1/workloads", "application/json",
+                        ("{\"runtime\":\"node\",\"code\":\"export default (i) => i + 1\",\"input\":" + i + "}")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertThat(reply.status()).isEqualTo(200);
+                assertThat(Http.mapper().readTree(reply.body()).get("output").asInt()).isEqualTo(i + 1);
+            }
+        }
+    }
+
+    @Test
     void concurrentWorkloadsAllComplete() throws Exception {
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             var futures = java.util.stream.IntStream.range(0, 12).mapToObj(i -> pool.submit(() -> http.postJson(

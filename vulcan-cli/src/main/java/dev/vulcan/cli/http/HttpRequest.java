@@ -56,6 +56,11 @@ public record HttpRequest(String method, String target, Map<String, String> head
 
     /** The request line and headers, CRLF-terminated, ready to be followed by the body. */
     byte[] head() {
+        return head(false);
+    }
+
+    /** The head, asking the server to keep the connection open after the response when keepAlive. */
+    byte[] head(boolean keepAlive) {
         var head = new StringBuilder(128 + target.length());
         head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
         head.append("Host: vulcan\r\n");
@@ -63,7 +68,7 @@ public record HttpRequest(String method, String target, Map<String, String> head
         if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
             head.append("Content-Length: ").append(body.length).append("\r\n");
         }
-        head.append("Connection: close\r\n\r\n");
+        head.append(keepAlive ? "\r\n" : "Connection: close\r\n\r\n");
         return head.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 

@@ -61,6 +61,11 @@ public final class UnixHttpClient {
         }
     }
 
+    /** A connection kept open across requests, for callers that send many (see {@link KeepAliveConnection}). */
+    public KeepAliveConnection keepAlive() throws IOException {
+        return new KeepAliveConnection(connect());
+    }
+
     private SocketChannel connect() throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
@@ -80,14 +85,14 @@ public final class UnixHttpClient {
         }
     }
 
-    private static void writeFully(SocketChannel channel, byte[] bytes) throws IOException {
+    static void writeFully(SocketChannel channel, byte[] bytes) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
     }
 
-    private static ResponseStream readHead(SocketChannel channel, InputStream in, String method) throws IOException {
+    static ResponseStream readHead(SocketChannel channel, InputStream in, String method) throws IOException {
         while (true) {
             String statusLine = readLine(in);
             if (statusLine == null) {
