@@ -29,15 +29,19 @@ public final class BackendRegistry implements AutoCloseable {
     public List<Entry> entries() {
         List<Entry> entries = new ArrayList<>();
         for (Isolation isolation : Isolation.values()) {
-            if (isolation == Isolation.AUTO) {
-                continue;
+            if (isolation != Isolation.AUTO) {
+                entries.add(entry(isolation));
             }
-            Backend backend = backends.get(isolation);
-            BackendStatus status = backend != null ? backend.probe()
-                    : new BackendStatus.Unavailable(missing.getOrDefault(isolation, "no backend on this node"));
-            entries.add(new Entry(isolation, Optional.ofNullable(backend), status));
         }
         return entries;
+    }
+
+    /** One isolation: probes only its own backend (a first probe may run a real sandbox). */
+    public Entry entry(Isolation isolation) {
+        Backend backend = backends.get(isolation);
+        BackendStatus status = backend != null ? backend.probe()
+                : new BackendStatus.Unavailable(missing.getOrDefault(isolation, "no backend on this node"));
+        return new Entry(isolation, Optional.ofNullable(backend), status);
     }
 
     public record Entry(Isolation isolation, Optional<Backend> backend, BackendStatus status) {}

@@ -28,5 +28,15 @@ public record ExecutionRequest(String workloadId, Runtime runtime, String code, 
             argv = argv == null ? List.of() : List.copyOf(argv);
             if (shellForm && argv.size() != 1) throw new IllegalArgumentException("a shell form command is one string");
         }
+
+        /** Docker's shell form: the command string as the image's {@code /bin/sh -c} runs it. */
+        public static List<String> shell(String command) {
+            return List.of("/bin/sh", "-c", command);
+        }
+
+        /** The command as asked: the shell form spelled out, or the exec-form args (empty: the image's own). */
+        public List<String> asRequested() {
+            return shellForm ? shell(argv.getFirst()) : argv;
+        }
     }
 }

@@ -142,8 +142,4 @@ final class Exchange {
             throw new UncheckedIOException(e);
         }
     }
-
-    JsonMapper json() {
-        return json;
-    }
 }

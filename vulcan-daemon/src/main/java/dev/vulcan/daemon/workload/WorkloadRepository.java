@@ -118,14 +118,14 @@ public final class WorkloadRepository {
         });
     }
 
-    /** Counts by status. */
-    public List<Object[]> countByStatus() {
+    /** Counts by status; statuses no workload has are absent. */
+    public java.util.Map<WorkloadStatus, Long> countByStatus() {
         return database.call(c -> {
-            List<Object[]> counts = new ArrayList<>();
+            java.util.Map<WorkloadStatus, Long> counts = new java.util.EnumMap<>(WorkloadStatus.class);
             try (var s = c.createStatement();
                     ResultSet rows = s.executeQuery("SELECT status, COUNT(*) FROM workloads GROUP BY status")) {
                 while (rows.next()) {
-                    counts.add(new Object[] {WorkloadStatus.parse(rows.getString(1)), rows.getLong(2)});
+                    counts.put(WorkloadStatus.parse(rows.getString(1)), rows.getLong(2));
                 }
             }
             return counts;

@@ -93,9 +93,9 @@ public final class WorkloadService implements AutoCloseable {
         }
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
-                spec.image() == null ? null : spec.image().shellForm()
-                        ? List.of("/bin/sh", "-c", spec.image().argv().getFirst()) : spec.image().argv(), nodeId, sha256(spec.inputJson()), spec.inputJson(), spec.code(), null, null,
-                null, null, null, applied, null, clock.instant(), null, null).running(clock.instant());
+                spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),
+                spec.inputJson(), spec.code(), null, null, null, null, null, applied, null, clock.instant(), null, null)
+                .running(clock.instant());
         repository.insert(record);
         LiveLog live = logs.open(record.id());
         CompletableFuture<WorkloadRecord> done = new CompletableFuture<>();
@@ -185,7 +185,7 @@ public final class WorkloadService implements AutoCloseable {
         for (WorkloadStatus status : WorkloadStatus.values()) {
             byStatus.put(status, 0L);
         }
-        repository.countByStatus().forEach(row -> byStatus.put((WorkloadStatus) row[0], (Long) row[1]));
+        byStatus.putAll(repository.countByStatus());
         long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
         List<dev.vulcan.api.Stats.IsolationStats> perIsolation = repository.durationsByIsolation().stream()
                 .map(d -> {
@@ -212,8 +212,7 @@ public final class WorkloadService implements AutoCloseable {
     }
 
     private Backend availableBackend(Isolation isolation) {
-        BackendRegistry.Entry entry = backends.entries().stream()
-                .filter(e -> e.isolation() == isolation).findFirst().orElseThrow();
+        BackendRegistry.Entry entry = backends.entry(isolation);
         if (entry.status() instanceof BackendStatus.Unavailable(String reason)) {
             throw new UnavailableException("backend_unavailable",
                     "isolation '" + isolation.wire() + "' is not available on this node: " + reason);

@@ -202,8 +202,7 @@ class WorkloadRepositoryTest {
         insertMany(1, WorkloadStatus.FAILED, Isolation.CONTAINER);
         insertMany(2, WorkloadStatus.RUNNING, Isolation.ISOLATE);
 
-        Map<WorkloadStatus, Long> counts = repository.countByStatus().stream()
-                .collect(Collectors.toMap(row -> (WorkloadStatus) row[0], row -> (Long) row[1]));
+        Map<WorkloadStatus, Long> counts = repository.countByStatus();
 
         assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of(
                 WorkloadStatus.COMPLETED, 3L, WorkloadStatus.FAILED, 1L, WorkloadStatus.RUNNING, 2L));

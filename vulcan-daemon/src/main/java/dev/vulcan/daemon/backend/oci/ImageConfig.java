@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.image.Digest;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
@@ -38,7 +39,7 @@ public record ImageConfig(List<String> env, String workingDir, List<String> entr
     public List<String> argv(String shellCmd, List<String> args) {
         List<String> argv = new ArrayList<>();
         if (shellCmd != null) {
-            return List.of("/bin/sh", "-c", shellCmd);
+            return ExecutionRequest.ImageCommand.shell(shellCmd);
         }
         argv.addAll(entrypoint);
         argv.addAll(args == null || args.isEmpty() ? cmd : args);
