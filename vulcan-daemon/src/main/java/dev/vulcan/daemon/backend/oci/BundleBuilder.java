@@ -63,6 +63,11 @@ public final class BundleBuilder {
         process.putObject("user").put("uid", 0).put("gid", 0);
         strings(process.putArray("args"), argv);
         List<String> env = new ArrayList<>(imageEnv);
+        for (String extra : spec.env()) {
+            String name = extra.substring(0, extra.indexOf('=') + 1);
+            env.removeIf(e -> e.startsWith(name));
+            env.add(extra);
+        }
         if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
             env.addFirst(DEFAULT_PATH);
         }
@@ -84,6 +89,10 @@ public final class BundleBuilder {
         mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
         mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid", "noexec", "nodev", "relatime", "ro");
+        for (ContainerSpec.Mount bind : spec.mounts()) {
+            mount(mounts, bind.destination(), "bind", bind.source().toString(), "rbind", "rprivate",
+                    bind.readOnly() ? "ro" : "rw");
+        }
         ObjectNode linux = root.putObject("linux");
         ObjectNode resources = linux.putObject("resources");
         resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");

@@ -1,16 +1,17 @@
 package dev.vulcan.daemon.backend.oci;
 
 import dev.vulcan.daemon.image.ImageReference;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * One run-to-completion container: its id, image, command (a shell string or exec-form args, at most
- * one), limits and whether the root file system is read-only.
+ * One container: its id, image, command (a shell string or exec-form args, at most one), limits, whether
+ * the root file system is read-only, bind mounts and environment entries added to the image's.
  */
 public record ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
-        Duration timeout, boolean readOnlyRootfs) {
+        Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env) {
 
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
 
@@ -21,6 +22,26 @@ public record ContainerSpec(String id, ImageReference image, String cmd, List<St
         args = args == null ? List.of() : List.copyOf(args);
         if (resources == null) throw new IllegalArgumentException("resources are required");
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
+        mounts = mounts == null ? List.of() : List.copyOf(mounts);
+        env = env == null ? List.of() : List.copyOf(env);
+        for (String e : env) {
+            if (e.indexOf('=') <= 0) throw new IllegalArgumentException("environment entry is not NAME=VALUE: " + e);
+        }
+    }
+
+    /** The spec with no mounts and no extra environment. */
+    public ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
+            Duration timeout, boolean readOnlyRootfs) {
+        this(id, image, cmd, args, resources, timeout, readOnlyRootfs, List.of(), List.of());
+    }
+
+    /** A bind mount of a host path (file or directory) into the container. */
+    public record Mount(Path source, String destination, boolean readOnly) {
+        public Mount {
+            if (source == null || !source.isAbsolute()) throw new IllegalArgumentException("mount source must be absolute: " + source);
+            if (destination == null || !destination.startsWith("/") || destination.contains("/../") || destination.endsWith("/.."))
+                throw new IllegalArgumentException("mount destination must be an absolute path without '..': " + destination);
+        }
     }
 
     /** Cgroup limits; 0 means unlimited. */

@@ -65,6 +65,30 @@ class BundleBuilderTest {
     }
 
     @Test
+    void extraEnvironmentOverridesTheImagesAndMountsAreBinds() throws IOException {
+        ImageConfig image = new ImageConfig(List.of("FOO=bar", "KEEP=1"), "/", List.of(), List.of("/bin/sh"));
+        ContainerSpec spec = new ContainerSpec("c1", ImageReference.parse("test/busybox:1"), "true", null,
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(5), false,
+                List.of(new ContainerSpec.Mount(Path.of("/srv/data"), "/data", true)), List.of("FOO=baz"));
+        new BundleBuilder(JSON, recording).writeConfig(bundle, List.of("true"), image.env(), "/", spec);
+        JsonNode config = JSON.readTree(Files.readAllBytes(bundle.resolve("config.json")));
+
+        assertThat(texts(config.path("process").path("env"))).containsExactly(BundleBuilder.DEFAULT_PATH, "KEEP=1", "FOO=baz");
+        JsonNode bind = null;
+        for (JsonNode m : config.path("mounts")) {
+            if (m.path("destination").asString().equals("/data")) bind = m;
+        }
+        assertThat(bind).isNotNull();
+        assertThat(bind.path("source").asString()).isEqualTo("/srv/data");
+        assertThat(texts(bind.path("options"))).contains("rbind", "ro");
+        assertThatThrownBy(() -> new ContainerSpec.Mount(Path.of("/a"), "/x/../etc", false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ContainerSpec("c", ImageReference.parse("a/b:1"), "true", null,
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(1), false, List.of(), List.of("NOEQUALS")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void argvCombinesEntrypointAndCmdDockerStyle() {
         ImageConfig image = new ImageConfig(List.of(), "", List.of("/entry"), List.of("default"));
         assertThat(image.argv(null, List.of())).containsExactly("/entry", "default");

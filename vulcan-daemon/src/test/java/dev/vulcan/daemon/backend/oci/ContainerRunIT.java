@@ -113,6 +113,24 @@ class ContainerRunIT {
     }
 
     @Test
+    void bindMountsAndEnvironmentReachTheContainer() throws IOException {
+        Path shared = Files.createDirectories(this.shared.resolve("bind-" + System.nanoTime()));
+        Files.writeString(shared.resolve("in.txt"), "from the host");
+        Path readOnly = Files.createDirectories(this.shared.resolve("ro-" + System.nanoTime()));
+        String id = "it-bind-" + System.nanoTime();
+        ids.add(id);
+        ContainerRun.Result r = containers().run(new ContainerSpec(id, IMAGE,
+                "cat /data/in.txt; echo; echo \"$GREETING\" > /data/out.txt; touch /ro/x || echo read-only", null,
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(30), false,
+                List.of(new ContainerSpec.Mount(shared, "/data", false), new ContainerSpec.Mount(readOnly, "/ro", true)),
+                List.of("GREETING=hi there")), sink);
+        assertThat(r.exitCode()).isZero();
+        assertThat(stdout).containsExactly("from the host", "read-only");
+        assertThat(Files.readString(shared.resolve("out.txt"))).isEqualTo("hi there\n");
+        assertThat(readOnly.resolve("x")).doesNotExist();
+    }
+
+    @Test
     void stderrAndExitCodeAreReported() throws IOException {
         ContainerRun.Result r = containers().run(spec("echo err >&2; exit 3", ContainerSpec.Resources.NONE,
                 Duration.ofSeconds(30)), sink);
