@@ -6,6 +6,11 @@ import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
+import dev.vulcan.daemon.backend.oci.ContainerInstances;
+import dev.vulcan.daemon.backend.oci.ProcessRunner;
+import dev.vulcan.daemon.instance.InstanceRepository;
+import dev.vulcan.daemon.instance.InstanceService;
+import dev.vulcan.daemon.instance.Volumes;
 import dev.vulcan.daemon.backend.oci.OciRuntime;
 import dev.vulcan.daemon.http.ApiServer;
 import dev.vulcan.daemon.image.ImageStore;
@@ -60,14 +65,25 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), Set.of());
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, state, images),
+        ContainerBackend containers = new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
+                System.getProperty("vulcan.oci.runtime", "auto")));
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers),
                 Backends.notBuilt()));
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
                 LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
         workloads.failInterrupted();
         own(workloads);
+        InstanceRepository instanceRows = new InstanceRepository(database);
+        Volumes volumes = new Volumes(instanceRows, state.volumes(), clock);
+        ContainerInstances instanceDriver = own(new ContainerInstances(images, containers::runtime,
+                new ProcessRunner.Native(), JsonMapper.builder().build(), state.oci().resolve("instances")));
+        InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, clock,
+                node.id(), node.cpus(), node.memTotalMb()));
+        instanceDriver.watch();
+        instances.reconcile();
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
-                new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION)));
+                new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION,
+                        instances, volumes)));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");
@@ -99,12 +115,11 @@ public final class Daemon implements AutoCloseable {
     static final class Backends {
         private Backends() {}
 
-        static List<Backend> installed(DaemonConfig config, StateDir state, ImageStore images) {
+        static List<Backend> installed(DaemonConfig config, ContainerBackend containers) {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
-                    new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
-                            System.getProperty("vulcan.oci.runtime", "auto"))));
+                    containers);
         }
 
         static Map<Isolation, String> notBuilt() {

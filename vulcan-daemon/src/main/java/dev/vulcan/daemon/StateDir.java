@@ -37,6 +37,11 @@ final class StateDir {
         return root.resolve("oci");
     }
 
+    /** Named volumes of instances. */
+    Path volumes() {
+        return root.resolve("volumes");
+    }
+
     /** The bearer token for TCP callers: created once (mode 0600), then reused. */
     String apiToken() throws IOException {
         Path file = root.resolve("api-token");

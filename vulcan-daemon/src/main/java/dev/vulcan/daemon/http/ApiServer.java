@@ -3,6 +3,8 @@ package dev.vulcan.daemon.http;
 import dev.vulcan.api.Json;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.image.ImageStore;
+import dev.vulcan.daemon.instance.InstanceService;
+import dev.vulcan.daemon.instance.Volumes;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
 import dev.vulcan.daemon.node.NodeIdentity;
@@ -38,7 +40,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the API serves. */
     public record Services(WorkloadService workloads, LogStore logs, ImageStore images, BackendRegistry backends, Metrics metrics,
-            NodeIdentity node, Clock clock, String version) {}
+            NodeIdentity node, Clock clock, String version, InstanceService instances, Volumes volumes) {}
 
     private final Server server;
     private final Path socket;
@@ -52,6 +54,7 @@ public final class ApiServer implements AutoCloseable {
                 : endpoints.tcp().getHostString() + ":" + endpoints.tcp().getPort();
         new WorkloadEndpoints(services.workloads(), services.logs(), services.images(), new WireMapping(json)).register(router);
         new ImageEndpoints(services.images()).register(router);
+        new InstanceEndpoints(services.instances(), services.volumes()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);
 

@@ -45,6 +45,27 @@ final class Migrations {
             """
             ALTER TABLE workloads ADD COLUMN image TEXT;
             ALTER TABLE workloads ADD COLUMN command TEXT;
+            """,
+            // 3: long-lived instances (spec: the creating request as JSON) and named volumes
+            """
+            CREATE TABLE instances (
+                id            TEXT PRIMARY KEY,
+                name          TEXT NOT NULL UNIQUE,
+                spec          TEXT NOT NULL,
+                status        TEXT NOT NULL,
+                want_running  INTEGER NOT NULL,
+                exit_code     INTEGER,
+                reason        TEXT,
+                restart_count INTEGER NOT NULL,
+                pid           INTEGER,
+                created_at    TEXT NOT NULL,
+                started_at    TEXT,
+                finished_at   TEXT
+            );
+            CREATE TABLE volumes (
+                name       TEXT PRIMARY KEY,
+                created_at TEXT NOT NULL
+            );
             """);
 
     static Void apply(Connection connection) throws SQLException {

@@ -48,6 +48,7 @@ public final class ContainerBackend implements Backend {
     private final Map<String, ContainerExecution> running = new ConcurrentHashMap<>();
     private volatile BackendStatus status;
     private volatile ContainerRun containers;
+    private volatile OciRuntime runtime;
     private volatile boolean closed;
 
     /** stateDir holds the container records, bundles and probe scratch (STATE/oci). */
@@ -86,6 +87,7 @@ public final class ContainerBackend implements Backend {
         return switch (OciRuntime.probe(preference, stateDir.resolve("probe"), PROBE_BUSYBOX, processes, bundles)) {
             case OciRuntime.Probe.Unavailable u -> new BackendStatus.Unavailable(u.reason());
             case OciRuntime.Probe.Available a -> {
+                runtime = a.runtime();
                 containers = new ContainerRun(a.runtime(), images, bundles, processes, json,
                         stateDir.resolve("containers"), stateDir.resolve("bundles"));
                 try {
@@ -102,6 +104,14 @@ public final class ContainerBackend implements Backend {
                         "command", String.join(" ", a.runtime().command())));
             }
         };
+    }
+
+    /** The OCI runtime the probe chose; throws BackendUnavailableException when there is none. */
+    public OciRuntime runtime() {
+        if (probe() instanceof BackendStatus.Unavailable(String reason)) {
+            throw new BackendUnavailableException("the container backend is unavailable: " + reason);
+        }
+        return runtime;
     }
 
     @Override

@@ -1,0 +1,11 @@
+package dev.vulcan.api;
+
+import java.util.List;
+
+/**
+ * Body of POST /v1/instances: a long-lived container. cmd is Docker's shell form, args the exec form
+ * (at most one; neither: the image's own). volumes are "HOST:GUEST[:ro]" bind mounts (HOST absolute)
+ * or "NAME:GUEST[:ro]" named volumes; restart is no (default), on-failure or always.
+ */
+public record InstancesPost(String name, String image, String cmd, List<String> args, List<String> env,
+        List<String> volumes, String restart, Resources resources) {}

@@ -1,0 +1,322 @@
+package dev.vulcan.daemon.backend.oci;
+
+import dev.vulcan.daemon.backend.InstanceDriver;
+import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.image.ImageStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Long-lived containers, each run under conmon (the OCI runtime monitor Podman uses): conmon daemonizes,
+ * holds the container's stdio, writes its output with timestamps to {@code ctr.log} and its exit code to
+ * {@code exits/<id>}, so a run outlives the daemon and a restarted daemon can tell whether it still runs.
+ *
+ * <p>Per instance, {@code instances/<id>/} holds the bundle (overlay rootfs, its persistent upper dir,
+ * config.json), conmon's and the container's PID files and the log.
+ */
+public final class ContainerInstances implements InstanceDriver {
+
+    private static final Logger log = LoggerFactory.getLogger(ContainerInstances.class);
+    private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(10);
+    private static final Duration START_DEADLINE = Duration.ofSeconds(20);
+    /** Instances have no deadline; the spec wants a positive one. */
+    private static final Duration NO_TIMEOUT = Duration.ofDays(36_500);
+
+    private final ImageStore images;
+    private final Supplier<OciRuntime> runtime;
+    private final BundleBuilder bundles;
+    private final ProcessRunner processes;
+    private final JsonMapper json;
+    private final Path root;
+    private final Path exits;
+    private final Path sockets;
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private WatchService watcher;
+    private Thread watching;
+
+    /** root is STATE/oci/instances; runtime resolves the probed OCI runtime (throws when there is none). */
+    public ContainerInstances(ImageStore images, Supplier<OciRuntime> runtime, ProcessRunner processes, JsonMapper json,
+            Path root) throws IOException {
+        this.images = images;
+        this.runtime = runtime;
+        this.bundles = new BundleBuilder(json, processes);
+        this.processes = processes;
+        this.json = json;
+        this.root = root;
+        this.exits = root.resolve("exits");
+        this.sockets = root.resolve("sockets");
+        Files.createDirectories(exits);
+        Files.createDirectories(sockets);
+    }
+
+    /** Starts watching for exits: conmon writes {@code exits/<id>} when a container ends. */
+    public synchronized void watch() throws IOException {
+        if (watcher != null) return;
+        watcher = FileSystems.getDefault().newWatchService();
+        exits.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        watching = Thread.ofPlatform().daemon().name("instance-exits").start(this::deliverExits);
+    }
+
+    private void deliverExits() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                for (var event : key.pollEvents()) {
+                    if (event.context() instanceof Path name) {
+                        listeners.forEach(l -> l.accept(name.toString()));
+                    }
+                }
+                key.reset();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    @Override
+    public void onExit(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    private Path dir(String id) {
+        return root.resolve(id);
+    }
+
+    private Path bundle(String id) {
+        return dir(id).resolve("bundle");
+    }
+
+    @Override
+    public long start(String id, Launch launch) throws IOException {
+        OciRuntime oci = runtime.get();
+        Path dir = Files.createDirectories(dir(id));
+        Files.deleteIfExists(exits.resolve(id));
+        Files.deleteIfExists(dir.resolve("ctr.pid"));
+        Files.deleteIfExists(dir.resolve("conmon.pid"));
+        try {
+            ImageReference ref = ImageReference.parse(launch.command().ref());
+            ImageConfig config = ImageConfig.read(images, ref, json);
+            List<Path> layers = images.unpack(ref);
+            ContainerSpec spec = spec(id, ref, launch);
+            MemoryCgroup.limit(id, spec.resources().memoryBytes());
+            bundles.build(bundle(id), layers, config, spec);
+            launchMonitor(id, oci);
+            long pid = awaitCreated(id);
+            processes.check(oci.argv("start", id));
+            log.atInfo().addKeyValue("instance", id).addKeyValue("pid", pid).log("instance container started");
+            return pid;
+        } catch (IOException | RuntimeException e) {
+            try {
+                release(id);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static ContainerSpec spec(String id, ImageReference ref, Launch launch) {
+        var command = launch.command();
+        List<ContainerSpec.Mount> mounts = launch.mounts().stream()
+                .map(m -> new ContainerSpec.Mount(m.source(), m.destination(), m.readOnly())).toList();
+        return new ContainerSpec(id, ref, command.shellForm() ? command.argv().getFirst() : null,
+                command.shellForm() ? null : command.argv(),
+                new ContainerSpec.Resources((long) launch.limits().memMb() * 1024 * 1024, launch.limits().cpus(),
+                        launch.limits().pids()),
+                NO_TIMEOUT, false, mounts, launch.env());
+    }
+
+    private void launchMonitor(String id, OciRuntime oci) throws IOException {
+        Path dir = dir(id);
+        Path wrapper = runtimeWrapper(oci);
+        List<String> argv = List.of("conmon", "--api-version", "1", "-c", id, "-u", id, "-n", id,
+                "-r", wrapper.toString(), "-b", bundle(id).toString(),
+                "-p", dir.resolve("ctr.pid").toString(), "-P", dir.resolve("conmon.pid").toString(),
+                "-l", "k8s-file:" + dir.resolve("ctr.log"), "--exit-dir", exits.toString(),
+                "--socket-dir-path", sockets.toString(), "--log-level", "warning");
+        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("conmon.err").toFile()))
+                .redirectErrorStream(true).start();
+        try {
+            // conmon forks its monitor and returns; the monitor writes the PID files
+            if (!p.waitFor(COMMAND_DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("conmon did not daemonize within " + COMMAND_DEADLINE.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted starting conmon", e);
+        }
+    }
+
+    /** A script conmon can run as "the runtime": the probed runtime's argv prefix (crun may need a wrapper). */
+    private Path runtimeWrapper(OciRuntime oci) throws IOException {
+        String script = "#!/bin/sh\nexec " + oci.command().stream().map(ContainerInstances::quote)
+                .collect(Collectors.joining(" ")) + " \"$@\"\n";
+        Path wrapper = root.resolve("runtime-" + Integer.toHexString(script.hashCode()));
+        if (!Files.exists(wrapper)) {
+            Path tmp = Files.createTempFile(root, "runtime", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.writeString(tmp, script);
+            Files.move(tmp, wrapper, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        return wrapper;
+    }
+
+    private static String quote(String arg) {
+        return "'" + arg.replace("'", "'\\''") + "'";
+    }
+
+    /** Waits until conmon has the container created (its PID file), or reports why it failed. */
+    private long awaitCreated(String id) throws IOException {
+        Path pidFile = dir(id).resolve("ctr.pid");
+        long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            String pid = readQuietly(pidFile);
+            if (!pid.isEmpty()) {
+                return Long.parseLong(pid);
+            }
+            if (Files.exists(exits.resolve(id)) || (Files.exists(dir(id).resolve("conmon.pid")) && !monitorAlive(id))) {
+                break;
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for the container", e);
+            }
+        }
+        String why = (readQuietly(dir(id).resolve("conmon.err")) + " " + lastLogLines(id)).strip();
+        throw new IOException("the container did not start" + (why.isEmpty() ? "" : ": " + why));
+    }
+
+    private String lastLogLines(String id) throws IOException {
+        return ConmonLog.read(dir(id).resolve("ctr.log"), 0).events().stream().map(e -> e.line())
+                .collect(Collectors.joining("; "));
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Whether the conmon that the PID file names still runs (and is that conmon, not a reused PID). */
+    private boolean monitorAlive(String id) {
+        String pid = readQuietly(dir(id).resolve("conmon.pid"));
+        if (pid.isEmpty()) return false;
+        try {
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc", pid, "cmdline"));
+            String args = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ');
+            return args.startsWith("conmon ") && args.contains(" -c " + id + " ");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void signal(String id, String signal) throws IOException {
+        ProcessRunner.Result r = processes.run(runtime.get().argv("kill", id, signal), COMMAND_DEADLINE);
+        if (r.exitCode() != 0 && state(id) instanceof RunState.Running) {
+            throw new IOException("could not signal " + id + ": " + r.output().strip());
+        }
+    }
+
+    @Override
+    public RunState state(String id) throws IOException {
+        String exit = readQuietly(exits.resolve(id));
+        if (!exit.isEmpty()) {
+            int code = Integer.parseInt(exit);
+            return new RunState.Exited(code, code == 137 && MemoryCgroup.failures(id) > 0);
+        }
+        String pid = readQuietly(dir(id).resolve("ctr.pid"));
+        if (!pid.isEmpty() && monitorAlive(id)) {
+            return new RunState.Running(Long.parseLong(pid));
+        }
+        return new RunState.Absent();
+    }
+
+    @Override
+    public void release(String id) throws IOException {
+        List<String> problems = new java.util.ArrayList<>();
+        if (monitorAlive(id)) {
+            // a lost run: its container is killed first, conmon then ends by itself
+            processes.run(runtime.get().argv("kill", id, "KILL"), COMMAND_DEADLINE);
+        }
+        ProcessRunner.Result deleted = processes.run(runtime.get().argv("delete", "-f", id), COMMAND_DEADLINE);
+        String out = deleted.output();
+        if (deleted.exitCode() != 0 && !out.contains("does not exist") && !out.contains("not found")
+                && !out.contains("No such file")) {
+            problems.add("delete: " + out.strip());
+        }
+        Path rootfs = bundle(id).resolve("rootfs");
+        if (ContainerRun.isMounted(rootfs)) {
+            ProcessRunner.Result umount = processes.run(List.of("umount", rootfs.toString()), COMMAND_DEADLINE);
+            if (umount.exitCode() != 0) problems.add("umount: " + umount.output().strip());
+        }
+        ContainerRun.removeCgroups(id);
+        Files.deleteIfExists(sockets.resolve(id));
+        Files.deleteIfExists(exits.resolve(id));
+        Files.deleteIfExists(dir(id).resolve("ctr.pid"));
+        Files.deleteIfExists(dir(id).resolve("conmon.pid"));
+        if (!problems.isEmpty()) {
+            throw new IOException("cleanup of instance " + id + " incomplete: " + String.join("; ", problems));
+        }
+    }
+
+    @Override
+    public void remove(String id) throws IOException {
+        release(id);
+        ContainerRun.deleteTree(dir(id));
+    }
+
+    @Override
+    public Set<String> known() throws IOException {
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(name -> !name.equals("exits") && !name.equals("sockets")).collect(Collectors.toSet());
+        }
+    }
+
+    @Override
+    public LogChunk logs(String id, long from) throws IOException {
+        return ConmonLog.read(dir(id).resolve("ctr.log"), from);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException e) {
+                log.atWarn().setCause(e).log("could not close the exit watcher");
+            }
+            try {
+                watching.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
