@@ -15,25 +15,11 @@ import tools.jackson.databind.JsonNode;
 /** Image workloads on the container isolation: a busybox image built here, imported, run with crun or runc. */
 class ContainerWorkloadIT extends SharedDaemon {
 
-    private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final String IMAGE = "it/busybox:1";
 
     @BeforeAll
-    static void importBusybox() throws IOException {
-        if (!Files.isExecutable(BUSYBOX)) {
-            String why = "no static busybox at " + BUSYBOX + " (Debian busybox-static)";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(why);
-            }
-            Assumptions.abort(why);
-        }
-        // The image the demo uses, built the same way: scripts/busybox-image.
-        Path archive = temp.resolve("busybox.oci.tar");
-        Cli.Result built = Cli.exec(List.of(Repo.root().resolve("scripts/busybox-image").toString(), archive.toString(),
-                IMAGE), temp);
-        assertThat(built.exit()).as(built.err()).isZero();
-        Http.Reply imported = http.postJson("/v1/images/import", Map.of("path", archive.toString(), "name", IMAGE));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+    static void importBusybox() {
+        BusyboxImage.importInto(http, temp, IMAGE);
     }
 
     private static Http.Reply run(Map<String, Object> body) {

@@ -112,6 +112,8 @@ public final class ContainerInstances implements InstanceDriver {
         Files.deleteIfExists(exits.resolve(id));
         Files.deleteIfExists(dir.resolve("ctr.pid"));
         Files.deleteIfExists(dir.resolve("conmon.pid"));
+        Files.deleteIfExists(dir.resolve("runtime.log"));
+        Files.deleteIfExists(dir.resolve("conmon.err"));
         try {
             ImageReference ref = ImageReference.parse(launch.command().ref());
             ImageConfig config = ImageConfig.read(images, ref, json);
@@ -121,7 +123,11 @@ public final class ContainerInstances implements InstanceDriver {
             bundles.build(bundle(id), layers, config, spec);
             launchMonitor(id, oci);
             long pid = awaitCreated(id);
-            processes.check(oci.argv("start", id));
+            ProcessRunner.Result started = processes.run(oci.argv("start", id), COMMAND_DEADLINE);
+            if (started.exitCode() != 0) {
+                String why = runtimeError(id);
+                throw new IOException("the container did not start: " + (why.isEmpty() ? started.output().strip() : why));
+            }
             log.atInfo().addKeyValue("instance", id).addKeyValue("pid", pid).log("instance container started");
             return pid;
         } catch (IOException | RuntimeException e) {
@@ -149,7 +155,8 @@ public final class ContainerInstances implements InstanceDriver {
         Path dir = dir(id);
         Path wrapper = runtimeWrapper(oci);
         List<String> argv = List.of("conmon", "--api-version", "1", "-c", id, "-u", id, "-n", id,
-                "-r", wrapper.toString(), "-b", bundle(id).toString(),
+                "-r", wrapper.toString(), "--runtime-arg", "--log=" + dir.resolve("runtime.log"),
+                "-b", bundle(id).toString(),
                 "-p", dir.resolve("ctr.pid").toString(), "-P", dir.resolve("conmon.pid").toString(),
                 "-l", "k8s-file:" + dir.resolve("ctr.log"), "--exit-dir", exits.toString(),
                 "--socket-dir-path", sockets.toString(), "--log-level", "warning");
@@ -205,8 +212,17 @@ public final class ContainerInstances implements InstanceDriver {
                 throw new IOException("interrupted waiting for the container", e);
             }
         }
-        String why = (readQuietly(dir(id).resolve("conmon.err")) + " " + lastLogLines(id)).strip();
+        String why = (runtimeError(id) + " " + readQuietly(dir(id).resolve("conmon.err")) + " " + lastLogLines(id)).strip();
         throw new IOException("the container did not start" + (why.isEmpty() ? "" : ": " + why));
+    }
+
+    /** The runtime's last error from its log (runc writes logfmt with msg="...", crun plain text). */
+    private String runtimeError(String id) {
+        List<String> lines = readQuietly(dir(id).resolve("runtime.log")).lines().filter(l -> !l.isBlank()).toList();
+        if (lines.isEmpty()) return "";
+        String last = lines.getLast();
+        var msg = java.util.regex.Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(last);
+        return msg.find() ? msg.group(1).replace("\\\"", "\"") : last;
     }
 
     private String lastLogLines(String id) throws IOException {
