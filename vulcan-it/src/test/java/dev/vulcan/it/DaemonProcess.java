@@ -63,7 +63,11 @@ final class DaemonProcess implements AutoCloseable {
                 })
                 .until(() -> Files.exists(socket) && Files.exists(stateDir.resolve("api-token")));
         http = new Http(port, token());
-        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> http.get("/healthz").status() == 200);
+        try {
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> http.get("/healthz").status() == 200);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("daemon did not answer /healthz: " + logText(), e);
+        }
     }
 
     Http http() {
