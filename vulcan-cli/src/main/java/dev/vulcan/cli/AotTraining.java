@@ -38,6 +38,13 @@ public final class AotTraining {
     private static final String IMAGE = """
             {"ref":"docker.io/library/busybox:1.36","digest":"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
              "size_bytes":2154321,"layers":1}""";
+    private static final String INSTANCE = """
+            {"id":"01jx0000000000000000000010","name":"web","isolation":"container","image":"docker.io/it/busybox:1",
+             "command":["/bin/sh","-c","sleep 1000"],"status":"%s","exit_code":137,"reason":"stopped","restart":"always",
+             "restart_count":1,"env":["A=1"],"volumes":["data:/data"],"resources":{"cpus":1,"mem_mb":64},"pid":42,
+             "node":"n1","created_at":"2025-06-01T11:55:00Z","started_at":"2025-06-01T11:55:01Z"}""";
+    private static final String VOLUME = """
+            {"name":"data","path":"/var/lib/vulcan/volumes/data","used_by":["web"],"created_at":"2025-06-01T11:55:00Z"}""";
     private static final String LOG = "{\"time\":\"2025-06-01T11:55:00Z\",\"stream\":\"%s\",\"line\":\"%s\"}";
 
     private AotTraining() {}
@@ -71,6 +78,23 @@ public final class AotTraining {
                     new Step(0, "--socket", s, "image", "import", "busybox.tar", "--name", "busybox:1.36"),
                     new Step(0, "--socket", s, "image", "rm", "busybox:1.36"),
                     new Step(0, "--socket", s, "image", "gc"),
+                    new Step(0, "--socket", s, "create", "--name", "web", "--image", "busybox", "-e", "A=1",
+                            "-v", "data:/data", "--restart", "always", "--cpus", "1", "--memory", "64", "--", "sleep", "1000"),
+                    new Step(0, "--socket", s, "instance", "create", "--name", "web", "--image", "busybox",
+                            "--cmd", "sleep 1000", "--start", "-o", "json"),
+                    new Step(0, "--socket", s, "start", "web"),
+                    new Step(0, "--socket", s, "stop", "-t", "1", "web"),
+                    new Step(0, "--socket", s, "instance", "restart", "web"),
+                    new Step(0, "--socket", s, "ps"),
+                    new Step(0, "--socket", s, "instance", "ls", "-o", "json"),
+                    new Step(0, "--socket", s, "inspect", "web"),
+                    new Step(0, "--socket", s, "logs", "web"),
+                    new Step(0, "--socket", s, "rm", "-f", "web"),
+                    new Step(ErrorHandler.FAILED, "--socket", s, "rm", "web", "missing"),
+                    new Step(0, "--socket", s, "volume", "create", "data"),
+                    new Step(0, "--socket", s, "volume", "ls"),
+                    new Step(0, "--socket", s, "volume", "inspect", "data"),
+                    new Step(0, "--socket", s, "volume", "rm", "data"),
                     new Step(ErrorHandler.FAILED, "--socket", s, "status", "missing"),
                     new Step(ErrorHandler.USAGE, "--socket", nowhere, "ls"),
                     new Step(ErrorHandler.USAGE, "run", "--code", "1", "--file", "x.js"),
@@ -112,6 +136,17 @@ public final class AotTraining {
                     RawServer.json(200, IMAGE);
             case "POST /v1/images/import" -> RawServer.json(200, "[" + IMAGE + "]");
             case "POST /v1/images/gc" -> RawServer.json(200, "{\"blobs_removed\":2,\"bytes_freed\":4096,\"layers_removed\":1}");
+            case "POST /v1/instances" -> RawServer.json(201, INSTANCE.formatted("created"));
+            case "DELETE /v1/instances/web" -> RawServer.json(200, INSTANCE.formatted("stopped"));
+            case "POST /v1/instances/web/start", "POST /v1/instances/web/restart", "GET /v1/instances/web" ->
+                    RawServer.json(200, INSTANCE.formatted("running"));
+            case "POST /v1/instances/web/stop" -> RawServer.json(200, INSTANCE.formatted("stopped"));
+            case "GET /v1/instances" -> RawServer.json(200, "{\"instances\":[" + INSTANCE.formatted("running") + "]}");
+            case "GET /v1/instances/web/logs" -> RawServer.events(
+                    "event: stdout\ndata: " + LOG.formatted("stdout", "hello") + "\n\n",
+                    "event: end\ndata: " + INSTANCE.formatted("running") + "\n\n");
+            case "POST /v1/volumes", "GET /v1/volumes/data", "DELETE /v1/volumes/data" -> RawServer.json(200, VOLUME);
+            case "GET /v1/volumes" -> RawServer.json(200, "{\"volumes\":[" + VOLUME + "]}");
             default -> RawServer.json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such thing\"}}");
         };
         script.answer(request, connection);

@@ -52,6 +52,11 @@ final class DaemonClient {
         return reply(http.send(HttpRequest.post(target, JSON, json).withHeader("Accept", JSON)));
     }
 
+    /** A POST without a body, for an action on a resource such as /v1/instances/{name}/start. */
+    ApiReply post(String target) throws IOException {
+        return reply(http.send(new HttpRequest("POST", target, Map.of("Accept", JSON), null)));
+    }
+
     /**
      * Reads a text/event-stream, handing each event to the listener as it arrives. Returns false
      * if the listener stopped the stream, true if the daemon ended it.

@@ -24,6 +24,16 @@ public final class Main {
                 .addSubcommand(new NodesCommand(root).spec())
                 .addSubcommand(new StatsCommand(root).spec())
                 .addSubcommand(new ImageCommand(root).spec())
+                // instances: Docker's top-level verbs, and the same commands under `vulcan instance`
+                .addSubcommand(new InstanceCreateCommand(root).spec())
+                .addSubcommand(InstanceActionCommand.start(root).spec())
+                .addSubcommand(InstanceActionCommand.stop(root).spec())
+                .addSubcommand(InstanceActionCommand.restart(root).spec())
+                .addSubcommand(new InstanceRmCommand(root).spec())
+                .addSubcommand(new InstanceInspectCommand(root).spec())
+                .addSubcommand(new InstanceLsCommand(root, "ps").spec())
+                .addSubcommand(new InstanceCommand(root).spec())
+                .addSubcommand(new VolumeCommand(root).spec())
                 .addSubcommand(new HelpCommand(root).spec())
                 .addSubcommand(new CompletionCommand(root).spec());
         ErrorHandler errors = new ErrorHandler(environment);

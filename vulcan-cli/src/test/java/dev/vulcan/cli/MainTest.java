@@ -29,6 +29,7 @@ class MainTest {
         assertThat(result.exit()).isZero();
         assertThat(result.out())
                 .contains("run", "status", "logs", "ls", "kill", "backends", "nodes", "completion")
+                .contains("create", "start", "stop", "restart", "rm", "inspect", "ps", "instance", "volume")
                 .contains("vulcan daemon [--state-dir DIR] [--socket PATH] [--listen HOST:PORT]  start the node daemon");
     }
 
@@ -85,7 +86,7 @@ class MainTest {
 
     /** The same one line whether the command reads the answer whole (status) or as an event stream (logs). */
     @ParameterizedTest
-    @CsvSource({"status, /v1/workloads/nope", "logs, /v1/workloads/nope/logs"})
+    @CsvSource({"status, /v1/workloads/nope", "logs, /v1/instances/nope/logs"})
     void anApiErrorIsOneLineWithItsCode(String command, String path) {
         daemon.on("GET", path, RawServer.json(404, Samples.error("not_found", "no workload nope")));
 
@@ -171,6 +172,7 @@ class MainTest {
         Cli.Result result = Cli.run("completion");
 
         assertThat(result.exit()).isZero();
-        assertThat(result.out()).contains("complete -F", "_complete_vulcan", "backends", "--follow");
+        assertThat(result.out()).contains("complete -F", "_complete_vulcan", "backends", "--follow")
+                .contains("instance", "volume", "--restart", "--volume");
     }
 }
