@@ -12,7 +12,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes an OCI bundle: {@code rootfs} as an overlayfs over the image's unpacked layers (upper and work dirs
- * in the bundle) and a config.json with Docker's default security settings.
+ * in the bundle) and a config.json with Docker's default security settings and Vulcan's seccomp profile.
  */
 public final class BundleBuilder {
 
@@ -113,6 +113,9 @@ public final class BundleBuilder {
         }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
+        if (spec.security().seccomp()) {
+            SeccompProfile.render(linux);
+        }
         Files.write(bundle.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
