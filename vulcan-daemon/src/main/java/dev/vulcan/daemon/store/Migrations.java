@@ -45,6 +45,10 @@ final class Migrations {
             """
             ALTER TABLE workloads ADD COLUMN image TEXT;
             ALTER TABLE workloads ADD COLUMN command TEXT;
+            """,
+            // 3: the task cap (pids); rows from before it had the default, 1024
+            """
+            ALTER TABLE workloads ADD COLUMN pids_limit INTEGER NOT NULL DEFAULT 1024;
             """);
 
     static Void apply(Connection connection) throws SQLException {

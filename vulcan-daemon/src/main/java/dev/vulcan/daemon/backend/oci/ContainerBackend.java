@@ -35,7 +35,6 @@ public final class ContainerBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(ContainerBackend.class);
     /** The static busybox the runtime probe runs as its minimal container. */
     static final Path PROBE_BUSYBOX = Path.of("/bin/busybox");
-    static final long DEFAULT_PIDS = 1024;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
     private static final Duration KILL_RETRY = Duration.ofMillis(200);
     private static final int KILL_ATTEMPTS = 25;
@@ -110,6 +109,15 @@ public final class ContainerBackend implements Backend {
                 "namespaces + cgroups + capabilities (crun/runc)");
     }
 
+    /** A read-only root is always possible; a user namespace not yet. */
+    @Override
+    public java.util.Optional<String> unsupported(ExecutionRequest.Sandbox sandbox) {
+        if (sandbox.userns()) {
+            return java.util.Optional.of("user namespace remapping is not available with the container backend here");
+        }
+        return java.util.Optional.empty();
+    }
+
     @Override
     public Execution start(ExecutionRequest request, LogSink logs) {
         ExecutionRequest.ImageCommand image = switch (request.runtime()) {
@@ -130,8 +138,9 @@ public final class ContainerBackend implements Backend {
                 ImageReference.parse(image.ref()), image.shellForm() ? image.argv().getFirst() : null,
                 image.shellForm() ? null : image.argv(),
                 new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024, request.limits().cpus(),
-                        DEFAULT_PIDS),
-                request.limits().timeout(), false);
+                        request.limits().pids()),
+                request.limits().timeout(), request.sandbox().readOnlyRootfs(), List.of(), List.of(),
+                new ContainerSpec.Security(true, request.sandbox().userns()));
         ContainerExecution execution = new ContainerExecution(spec, request.limits().memMb(), logs);
         running.put(spec.id(), execution);
         Thread.ofVirtual().name("container-" + spec.id()).start(execution::supervise);
