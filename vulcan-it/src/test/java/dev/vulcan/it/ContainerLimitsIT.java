@@ -147,6 +147,36 @@ class ContainerLimitsIT extends SharedDaemon {
     }
 
     @Test
+    void usernsRemapsRootWhereTheRuntimeCanAndIsRefusedClearlyWhereNot() {
+        JsonNode container = null;
+        for (JsonNode b : http.get("/v1/backends").json()) {
+            if ("container".equals(b.path("isolation").asString())) container = b;
+        }
+        assertThat(container).isNotNull();
+        String runtime = container.path("details").path("runtime").asString();
+        Http.Reply reply = http.postJson("/v1/workloads", Map.of("image", IMAGE, "userns", true,
+                "cmd", "id -u; cat /proc/self/uid_map; echo x > /bin/x && echo image-writable"));
+        if (runtime.equals("crun")) {
+            assertThat(container.path("details").path("userns").asString()).startsWith("available");
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            String[] lines = reply.json().path("output").asString().strip().split("\n");
+            assertThat(lines[0]).as(reply.body()).isEqualTo("0");
+            assertThat(lines[1].strip().split("\\s+")).containsExactly("0", "100000", "65536");
+            assertThat(lines[2]).isEqualTo("image-writable");
+            Cli.Result cli = new Cli(daemon.socket).run("run", "--image", IMAGE, "--userns", "--cmd",
+                    "cat /proc/self/uid_map");
+            assertThat(cli.exit()).as(cli.err()).isZero();
+            assertThat(cli.out()).contains("100000");
+        } else {
+            assertThat(reply.status()).as(reply.body()).isEqualTo(422);
+            assertThat(reply.json().at("/error/code").asString()).isEqualTo("unsupported_option");
+            assertThat(reply.json().at("/error/message").asString()).contains("crun");
+        }
+        JsonNode plain = run(Map.of("image", IMAGE, "cmd", "cat /proc/self/uid_map"));
+        assertThat(plain.path("output").asString().strip().split("\\s+")).containsExactly("0", "0", "4294967295");
+    }
+
+    @Test
     void readOnlyOnAnIsolateIsRefused() {
         Http.Reply reply = http.postJson("/v1/workloads", Map.of("runtime", "node", "isolation", "isolate",
                 "code", "export default () => 1", "read_only", true));

@@ -46,6 +46,11 @@ public final class BundleBuilder {
         Files.createDirectories(bundle.resolve("upper"));
         Files.createDirectories(bundle.resolve("work"));
         writeConfig(bundle, image.argv(spec.cmd(), spec.args()), image.env(), image.workingDir(), spec);
+        if (spec.security().userns()) {
+            layersLowestFirst = UserNamespace.shiftedLayers(layersLowestFirst, bundle.resolve("layers-userns"), processes);
+            UserNamespace.shift(bundle.resolve("upper"));
+            UserNamespace.shift(bundle.resolve("work"));
+        }
         List<Path> top = new ArrayList<>(layersLowestFirst);
         java.util.Collections.reverse(top);
         String lower = top.stream().map(Path::toString).collect(Collectors.joining(":"));
@@ -110,6 +115,9 @@ public final class BundleBuilder {
         ArrayNode namespaces = linux.putArray("namespaces");
         for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
             namespaces.addObject().put("type", ns);
+        }
+        if (spec.security().userns()) {
+            UserNamespace.render(linux, namespaces);
         }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);

@@ -48,6 +48,8 @@ public final class ContainerBackend implements Backend {
     private volatile BackendStatus status;
     private volatile ContainerRun containers;
     private volatile boolean closed;
+    /** Why this node's runtime cannot remap users, null when it can. */
+    private volatile String usernsRefusal;
 
     /** stateDir holds the container records, bundles and probe scratch (STATE/oci). */
     public ContainerBackend(ImageStore images, Path stateDir, OciRuntime.Preference preference) {
@@ -95,10 +97,18 @@ public final class ContainerBackend implements Backend {
                 } catch (IOException e) {
                     yield new BackendStatus.Unavailable("cannot clean containers an earlier daemon left: " + e.getMessage());
                 }
+                // runc 1.1 mounts the rootfs as the remapped root, which cannot enter the private (0700) state
+                // dir; crun mounts it before switching users
+                usernsRefusal = a.runtime().kind() == OciRuntime.Kind.CRUN ? null
+                        : "user namespace remapping needs crun on this node: runc cannot reach the bundle in the"
+                                + " daemon's private state dir as the remapped root";
                 yield new BackendStatus.Available(a.runtime().version(), Map.of(
                         "runtime", a.runtime().kind().name().toLowerCase(java.util.Locale.ROOT),
                         "why", a.runtime().reason(),
-                        "command", String.join(" ", a.runtime().command())));
+                        "command", String.join(" ", a.runtime().command()),
+                        "seccomp", "default profile (docs/runtimes.md)",
+                        "userns", usernsRefusal == null ? "available: root is host uid " + UserNamespace.HOST_BASE
+                                + "-" + (UserNamespace.HOST_BASE + UserNamespace.SIZE - 1) : usernsRefusal));
             }
         };
     }
@@ -109,13 +119,12 @@ public final class ContainerBackend implements Backend {
                 "namespaces + cgroups + capabilities (crun/runc)");
     }
 
-    /** A read-only root is always possible; a user namespace not yet. */
+    /** A read-only root always works; a user namespace where the probed runtime can do it (see detect). */
     @Override
     public java.util.Optional<String> unsupported(ExecutionRequest.Sandbox sandbox) {
-        if (sandbox.userns()) {
-            return java.util.Optional.of("user namespace remapping is not available with the container backend here");
-        }
-        return java.util.Optional.empty();
+        String refusal = usernsRefusal;
+        return sandbox.userns() && probe().isAvailable() && refusal != null
+                ? java.util.Optional.of(refusal) : java.util.Optional.empty();
     }
 
     @Override

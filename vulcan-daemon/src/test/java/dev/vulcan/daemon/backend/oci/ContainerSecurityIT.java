@@ -196,6 +196,43 @@ class ContainerSecurityIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(OciRuntime.Kind.class)
+    void userNamespaceMapsContainerRootToAnUnprivilegedHostRange(OciRuntime.Kind kind) throws IOException {
+        // runc resolves the rootfs path as the remapped root: every directory above the bundle needs o+x
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        Path data = Files.createDirectories(shared.resolve("userns-" + kind + "-" + System.nanoTime()));
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        String id = "sec-userns-" + System.nanoTime();
+        ids.add(id);
+        // image files are root's inside and usable: readable, executable, and root may replace them
+        ContainerSpec spec = new ContainerSpec(id, IMAGE, "id -u; stat -c '%u:%g' /bin/busybox /; echo x > /bin/new && "
+                + "echo image-writable; touch /data/made; echo up; sleep 20", null, ContainerSpec.Resources.NONE,
+                Duration.ofSeconds(30), false, List.of(new ContainerSpec.Mount(data, "/data", false)), List.of(),
+                new ContainerSpec.Security(true, true));
+        ContainerRun containers = containers(kind);
+        CompletableFuture<ContainerRun.Result> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return containers.run(spec, sink);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> stdout.contains("up") || run.isDone());
+            assertThat(stdout).as("stderr %s", stderr).containsExactly("0", "0:0", "0:0", "image-writable", "up");
+            String state = PROCESSES.check(runtimes.get(kind).argv("state", id));
+            long pid = JSON.readTree(state).path("pid").asLong();
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            String uidLine = status.lines().filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow();
+            assertThat(uidLine.split("\\s+")[1]).as(uidLine).isEqualTo(String.valueOf(UserNamespace.HOST_BASE));
+            assertThat(Files.getAttribute(data.resolve("made"), "unix:uid")).isEqualTo(UserNamespace.HOST_BASE);
+        } finally {
+            containers.kill(id);
+            run.join();
+        }
+    }
+
     private static String readTrimmed(Path file) throws IOException {
         return Files.readString(file).strip();
     }
