@@ -6,10 +6,18 @@ import tools.jackson.databind.JsonNode;
 /**
  * Body of POST /v1/workloads and POST /v1/workloads/async: either code in a runtime with an
  * input, or an image with a command (cmd in shell form, or args in exec form), plus resource
- * limits. isolation defaults to auto.
+ * limits. isolation defaults to auto. readOnly (a read-only root file system) and userns
+ * (container root mapped to an unprivileged host uid range) apply to container workloads;
+ * null means false.
  */
 public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
-        String image, String cmd, List<String> args) {
+        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
+
+    /** A workload with the default security options. */
+    public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
+            String image, String cmd, List<String> args) {
+        this(runtime, isolation, code, input, resources, image, cmd, args, null, null);
+    }
 
     /** A code workload. */
     public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources) {

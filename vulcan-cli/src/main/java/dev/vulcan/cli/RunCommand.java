@@ -39,6 +39,12 @@ final class RunCommand extends Subcommand {
         spec.addOption(Specs.option("--cpus", Integer.class, "N", "CPUs (default: the daemon's, 1)"));
         spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: the daemon's, 128)"));
         spec.addOption(Specs.option("--timeout", Integer.class, "SECONDS", "time limit (default: the daemon's, 30)"));
+        spec.addOption(Specs.option("--pids", Integer.class, "N",
+                "most processes and threads a container may hold (default: the daemon's, 1024)"));
+        spec.addOption(Specs.flag(new String[] {"--read-only"},
+                "mount the container's root file system read-only (/dev/shm stays writable)"));
+        spec.addOption(Specs.flag(new String[] {"--userns"},
+                "run container root as an unprivileged uid range on the host (user namespace)"));
         spec.addOption(Specs.flag(new String[] {"--async"}, "start the workload and print its id without waiting"));
     }
 
@@ -77,8 +83,10 @@ final class RunCommand extends Subcommand {
         DaemonClient client = root.client();
         JsonNode inputJson = input == null ? null : parseInput(client, input);
         WorkloadsPost post = new WorkloadsPost(runtimeName, Specs.value(spec, "--isolation"), source, inputJson,
-                new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout")),
-                image, cmd, hasArgs ? List.copyOf(args) : null);
+                new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout"),
+                        Specs.value(spec, "--pids")),
+                image, cmd, hasArgs ? List.copyOf(args) : null, Specs.given(spec, "--read-only") ? true : null,
+                Specs.given(spec, "--userns") ? true : null);
 
         if (Specs.given(spec, "--async")) {
             return show(client.post("/v1/workloads/async", post),

@@ -90,6 +90,21 @@ class RunCommandTest {
         assertThat(posted.path("cmd").asString()).isEqualTo("echo hello");
         assertThat(posted.has("args")).isFalse();
         assertThat(posted.has("code")).isFalse();
+        assertThat(posted.has("read_only")).isFalse();
+        assertThat(posted.has("userns")).isFalse();
+    }
+
+    @Test
+    void securityFlagsAndPidsArePosted() {
+        daemon.on("POST", "/v1/workloads", RawServer.json(200,
+                "{\"id\":\"01JX0000000000000000000009\",\"status\":\"completed\",\"output\":\"\"}"));
+
+        vulcan("run", "--image", "busybox", "--read-only", "--userns", "--pids", "64", "--cmd", "true");
+
+        JsonNode posted = posted();
+        assertThat(posted.path("read_only").asBoolean()).isTrue();
+        assertThat(posted.path("userns").asBoolean()).isTrue();
+        assertThat(posted.path("resources")).isEqualTo(Json.mapper().readTree("{\"pids\":64}"));
     }
 
     @Test

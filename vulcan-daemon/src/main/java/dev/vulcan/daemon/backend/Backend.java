@@ -22,6 +22,20 @@ public interface Backend extends AutoCloseable {
     BackendTraits traits();
 
     /**
+     * Why this backend cannot honour the sandbox options, or empty when it can. The default honours only
+     * the defaults: a read-only root or a user namespace means nothing to a backend without a root file system.
+     */
+    default java.util.Optional<String> unsupported(ExecutionRequest.Sandbox sandbox) {
+        if (sandbox.readOnlyRootfs()) {
+            return java.util.Optional.of("isolation '" + isolation().wire() + "' has no root file system to make read-only");
+        }
+        if (sandbox.userns()) {
+            return java.util.Optional.of("isolation '" + isolation().wire() + "' has no user namespace to remap");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Starts one execution and returns at once; the outcome completes when it ends. Throws
      * {@link BackendUnavailableException} when the backend cannot run anything now.
      */

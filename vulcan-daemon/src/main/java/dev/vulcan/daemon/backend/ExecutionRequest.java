@@ -7,13 +7,35 @@ import java.util.List;
  *
  * @param inputJson the input as JSON text ("null" when there is none)
  * @param image     the image and command to run (runtime OCI), null for code
+ * @param sandbox   security options beyond the backend's defaults
  */
 public record ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
-        ImageCommand image) {
+        ImageCommand image, Sandbox sandbox) {
+
+    public ExecutionRequest {
+        sandbox = sandbox == null ? Sandbox.DEFAULT : sandbox;
+    }
+
+    /** An execution with the default sandbox options. */
+    public ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
+            ImageCommand image) {
+        this(workloadId, runtime, code, inputJson, limits, image, Sandbox.DEFAULT);
+    }
 
     /** A code execution. */
     public ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits) {
         this(workloadId, runtime, code, inputJson, limits, null);
+    }
+
+    /**
+     * Options of a container sandbox; only backends that can honour them accept them (see
+     * {@link Backend#supports(Sandbox)}).
+     *
+     * @param readOnlyRootfs the root file system is mounted read-only (/dev/shm and mounts stay writable)
+     * @param userns         container root is an unprivileged uid/gid range on the host
+     */
+    public record Sandbox(boolean readOnlyRootfs, boolean userns) {
+        public static final Sandbox DEFAULT = new Sandbox(false, false);
     }
 
     /**

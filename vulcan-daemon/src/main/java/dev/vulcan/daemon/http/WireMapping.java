@@ -68,15 +68,18 @@ final class WireMapping {
             image = post.cmd() != null ? new ImageCommand(ref, List.of(post.cmd()), true)
                     : new ImageCommand(ref, post.args(), false);
         }
+        var sandbox = new dev.vulcan.daemon.backend.ExecutionRequest.Sandbox(Boolean.TRUE.equals(post.readOnly()),
+                Boolean.TRUE.equals(post.userns()));
         return new WorkloadSpec(runtime, isolation, hasCode ? post.code() : null, input, r.cpus(), r.memMb(),
-                r.timeoutS(), image);
+                r.timeoutS(), image, r.pids(), sandbox);
     }
 
     Workload workload(WorkloadRecord r) {
         JsonNode output = r.outputJson() == null ? null : json.readTree(r.outputJson());
         return new Workload(r.id(), r.status(), r.isolation(), r.isolationUsed(), r.runtime().wire(), r.image(), r.nodeId(),
                 output, r.exitCode(), r.error(), r.reason(), r.stack(),
-                new Resources(r.limits().cpus(), r.limits().memMb(), (int) r.limits().timeout().toSeconds()),
+                new Resources(r.limits().cpus(), r.limits().memMb(), (int) r.limits().timeout().toSeconds(),
+                        r.limits().pids()),
                 r.inputHash(), r.durationMs(), r.createdAt(), r.startedAt(), r.finishedAt());
     }
 }

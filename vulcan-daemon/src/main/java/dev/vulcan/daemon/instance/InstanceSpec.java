@@ -18,8 +18,9 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
         List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids) {
 
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
-    /** Like Docker's shell form, the command string; the instance's own pids limit keeps fork bombs in. */
+    /** Without a pids limit asked for, this one keeps a fork bomb in. */
     static final long DEFAULT_PIDS = 4096;
+    static final long MAX_PIDS = 4_194_304;
 
     static InstanceSpec from(InstancesPost post, int machineCpus, long machineMemMb) {
         if (post.name() == null || !NAME.matcher(post.name()).matches()) {
@@ -64,7 +65,11 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
         if (r.cpus() != null && (cpus < 1 || cpus > machineCpus)) {
             throw new InvalidException("invalid_limits", "cpus must be between 1 and " + machineCpus);
         }
+        long pids = r.pids() == null ? DEFAULT_PIDS : r.pids();
+        if (r.pids() != null && (pids < 1 || pids > MAX_PIDS)) {
+            throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
+        }
         return new InstanceSpec(post.name(), image, command, env, volumes, RestartPolicy.parse(post.restart()), memMb,
-                cpus, DEFAULT_PIDS);
+                cpus, pids);
     }
 }

@@ -66,6 +66,10 @@ final class Migrations {
                 name       TEXT PRIMARY KEY,
                 created_at TEXT NOT NULL
             );
+            """,
+            // 4: the task cap (pids); rows from before it had the default, 1024
+            """
+            ALTER TABLE workloads ADD COLUMN pids_limit INTEGER NOT NULL DEFAULT 1024;
             """);
 
     static Void apply(Connection connection) throws SQLException {

@@ -23,12 +23,12 @@ public final class WorkloadRepository {
 
     private static final String COLUMNS = "id, status, isolation, isolation_used, runtime, node_id, input_hash, input,"
             + " code, output, exit_code, error, reason, stack, cpu_limit, mem_limit, timeout_s, duration_ms,"
-            + " created_at, started_at, finished_at, image, command";
+            + " created_at, started_at, finished_at, image, command, pids_limit";
     /** Reads and writes the command column, a JSON array of strings. */
     private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
     private static final String INSERT = "INSERT INTO workloads (" + COLUMNS
-            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     private static final String UPDATE = "UPDATE workloads SET status=?, output=?, exit_code=?, error=?, reason=?,"
             + " stack=?, duration_ms=?, started_at=?, finished_at=? WHERE id=?";
     private static final String FIND = "SELECT " + COLUMNS + " FROM workloads WHERE id=?";
@@ -183,6 +183,7 @@ public final class WorkloadRepository {
         s.setString(21, text(r.finishedAt()));
         s.setString(22, r.image());
         s.setString(23, r.command() == null ? null : JSON.writeValueAsString(r.command()));
+        s.setInt(24, r.limits().pids());
     }
 
     private static WorkloadRecord read(ResultSet rows) throws SQLException {
@@ -206,7 +207,7 @@ public final class WorkloadRepository {
                 rows.getString("reason"),
                 rows.getString("stack"),
                 new Limits(rows.getInt("cpu_limit"), rows.getInt("mem_limit"),
-                        Duration.ofSeconds(rows.getLong("timeout_s"))),
+                        Duration.ofSeconds(rows.getLong("timeout_s")), rows.getInt("pids_limit")),
                 nullableLong(rows, "duration_ms"),
                 instant(rows.getString("created_at")),
                 instant(rows.getString("started_at")),

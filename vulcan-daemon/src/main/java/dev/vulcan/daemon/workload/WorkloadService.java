@@ -91,6 +91,9 @@ public final class WorkloadService implements AutoCloseable {
                     + "' cannot run runtime '" + spec.runtime().wire() + "' (it runs: "
                     + backend.runtimes().stream().map(r -> r.wire()).sorted().toList() + ")");
         }
+        backend.unsupported(spec.sandbox()).ifPresent(why -> {
+            throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option", why);
+        });
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),
@@ -102,7 +105,7 @@ public final class WorkloadService implements AutoCloseable {
         Execution execution;
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
-                    applied, spec.image()), live);
+                    applied, spec.image(), spec.sandbox()), live);
         } catch (RuntimeException e) {
             String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
             if (!(e instanceof BackendUnavailableException)) {

@@ -2,6 +2,7 @@ package dev.vulcan.daemon.workload;
 
 import dev.vulcan.api.Isolation;
 import dev.vulcan.daemon.backend.ExecutionRequest.ImageCommand;
+import dev.vulcan.daemon.backend.ExecutionRequest.Sandbox;
 import dev.vulcan.daemon.backend.Runtime;
 
 /**
@@ -10,10 +11,15 @@ import dev.vulcan.daemon.backend.Runtime;
  *
  * @param inputJson the input as JSON text, "null" when absent
  * @param image     the image and its command, null for code
+ * @param pids      the task cap asked, null for the default
+ * @param sandbox   security options beyond the defaults
  */
 public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
-        Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image) {
+        Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox) {
     public WorkloadSpec {
+        if (sandbox == null) {
+            sandbox = Sandbox.DEFAULT;
+        }
         if (image == null && (code == null || code.isBlank())) {
             throw new IllegalArgumentException("code is required");
         }
@@ -26,6 +32,12 @@ public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, St
         if (inputJson == null) {
             inputJson = "null";
         }
+    }
+
+    /** A workload with the default task cap and sandbox. */
+    public WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
+            Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image) {
+        this(runtime, isolation, code, inputJson, cpus, memMb, timeoutS, image, null, Sandbox.DEFAULT);
     }
 
     /** Code in a runtime. */

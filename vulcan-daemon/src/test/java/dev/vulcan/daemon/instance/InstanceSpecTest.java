@@ -40,6 +40,8 @@ class InstanceSpecTest {
         assertThat(exec.command().asRequested()).containsExactly("/bin/sleep", "9");
         assertThat(exec.restart()).isEqualTo(RestartPolicy.NO);
         assertThat(exec.memMb()).isZero();
+        assertThat(exec.pids()).isEqualTo(InstanceSpec.DEFAULT_PIDS);
+        assertThat(parse(post("p", "x", null, null, null, new Resources(null, null, null, 50))).pids()).isEqualTo(50);
     }
 
     @Test
@@ -56,6 +58,7 @@ class InstanceSpecTest {
         assertCode(post("a", "x", null, null, null, new Resources(3, null, null)), "invalid_limits");
         assertCode(post("a", "x", null, null, null, new Resources(null, 2, null)), "invalid_limits");
         assertCode(post("a", "x", null, null, null, new Resources(null, null, 5)), "invalid_limits");
+        assertCode(post("a", "x", null, null, null, new Resources(null, null, null, 0)), "invalid_limits");
         assertCode(new InstancesPost("a", "UPPER//bad", null, null, null, null, null, null), "invalid_reference");
         assertCode(new InstancesPost("a", "busybox", null, null, List.of("NOVALUE"), null, null, null), "invalid_env");
     }

@@ -9,6 +9,7 @@ import dev.vulcan.daemon.backend.Runtime;
 import dev.vulcan.daemon.error.InvalidException;
 import dev.vulcan.daemon.error.TooLargeException;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -110,6 +111,26 @@ class LimitPolicyTest {
                 .isInstanceOfSatisfying(TooLargeException.class,
                         e -> assertThat(e.code()).isEqualTo("input_too_large"))
                 .hasMessage("input is 446 bytes; the limit is 200");
+    }
+
+    @Test
+    void pidsDefaultTo1024AndAreKeptWhenGiven() {
+        assertThat(policy.apply(spec(null, null, null)).pids()).isEqualTo(1024);
+        assertThat(policy.apply(pids(64))).isEqualTo(new Limits(1, 128, Duration.ofSeconds(30), 64));
+        assertThat(policy.apply(pids(1)).pids()).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "pids={0} is rejected")
+    @CsvSource({"0", "-5", "4194305"})
+    void pidsOutOfBoundsAreRejected(int value) {
+        assertThatThrownBy(() -> policy.apply(pids(value)))
+                .isInstanceOfSatisfying(InvalidException.class, e -> assertThat(e.code()).isEqualTo("invalid_limits"))
+                .hasMessage("pids must be between 1 and 4194304 on this node, got " + value);
+    }
+
+    private static WorkloadSpec pids(int pids) {
+        return new WorkloadSpec(Runtime.OCI, Isolation.CONTAINER, null, null, null, null, null,
+                new dev.vulcan.daemon.backend.ExecutionRequest.ImageCommand("a/b:1", List.of(), false), pids, null);
     }
 
     @Test

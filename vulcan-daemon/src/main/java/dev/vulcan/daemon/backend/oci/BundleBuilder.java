@@ -12,7 +12,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes an OCI bundle: {@code rootfs} as an overlayfs over the image's unpacked layers (upper and work dirs
- * in the bundle) and a config.json with Docker's default security settings.
+ * in the bundle) and a config.json with Docker's default security settings and Vulcan's seccomp profile.
  */
 public final class BundleBuilder {
 
@@ -46,6 +46,11 @@ public final class BundleBuilder {
         Files.createDirectories(bundle.resolve("upper"));
         Files.createDirectories(bundle.resolve("work"));
         writeConfig(bundle, image.argv(spec.cmd(), spec.args()), image.env(), image.workingDir(), spec);
+        if (spec.security().userns()) {
+            layersLowestFirst = UserNamespace.shiftedLayers(layersLowestFirst, bundle.resolve("layers-userns"), processes);
+            UserNamespace.shift(bundle.resolve("upper"));
+            UserNamespace.shift(bundle.resolve("work"));
+        }
         List<Path> top = new ArrayList<>(layersLowestFirst);
         java.util.Collections.reverse(top);
         String lower = top.stream().map(Path::toString).collect(Collectors.joining(":"));
@@ -111,8 +116,14 @@ public final class BundleBuilder {
         for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
             namespaces.addObject().put("type", ns);
         }
+        if (spec.security().userns()) {
+            UserNamespace.render(linux, namespaces);
+        }
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
+        if (spec.security().seccomp()) {
+            SeccompProfile.render(linux);
+        }
         Files.write(bundle.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 

@@ -35,7 +35,6 @@ public final class ContainerBackend implements Backend {
     private static final Logger log = LoggerFactory.getLogger(ContainerBackend.class);
     /** The static busybox the runtime probe runs as its minimal container. */
     static final Path PROBE_BUSYBOX = Path.of("/bin/busybox");
-    static final long DEFAULT_PIDS = 1024;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
     private static final Duration KILL_RETRY = Duration.ofMillis(200);
     private static final int KILL_ATTEMPTS = 25;
@@ -50,6 +49,8 @@ public final class ContainerBackend implements Backend {
     private volatile ContainerRun containers;
     private volatile OciRuntime runtime;
     private volatile boolean closed;
+    /** Why this node's runtime cannot remap users, null when it can. */
+    private volatile String usernsRefusal;
 
     /** stateDir holds the container records, bundles and probe scratch (STATE/oci). */
     public ContainerBackend(ImageStore images, Path stateDir, OciRuntime.Preference preference) {
@@ -98,10 +99,18 @@ public final class ContainerBackend implements Backend {
                 } catch (IOException e) {
                     yield new BackendStatus.Unavailable("cannot clean containers an earlier daemon left: " + e.getMessage());
                 }
+                // runc 1.1 mounts the rootfs as the remapped root, which cannot enter the private (0700) state
+                // dir; crun mounts it before switching users
+                usernsRefusal = a.runtime().kind() == OciRuntime.Kind.CRUN ? null
+                        : "user namespace remapping needs crun on this node: runc cannot reach the bundle in the"
+                                + " daemon's private state dir as the remapped root";
                 yield new BackendStatus.Available(a.runtime().version(), Map.of(
                         "runtime", a.runtime().kind().name().toLowerCase(java.util.Locale.ROOT),
                         "why", a.runtime().reason(),
-                        "command", String.join(" ", a.runtime().command())));
+                        "command", String.join(" ", a.runtime().command()),
+                        "seccomp", "default profile (docs/runtimes.md)",
+                        "userns", usernsRefusal == null ? "available: root is host uid " + UserNamespace.HOST_BASE
+                                + "-" + (UserNamespace.HOST_BASE + UserNamespace.SIZE - 1) : usernsRefusal));
             }
         };
     }
@@ -118,6 +127,14 @@ public final class ContainerBackend implements Backend {
     public BackendTraits traits() {
         return new BackendTraits("none (network namespaces come with issue 4)", "overlayfs on image layers",
                 "namespaces + cgroups + capabilities (crun/runc)");
+    }
+
+    /** A read-only root always works; a user namespace where the probed runtime can do it (see detect). */
+    @Override
+    public java.util.Optional<String> unsupported(ExecutionRequest.Sandbox sandbox) {
+        String refusal = usernsRefusal;
+        return sandbox.userns() && probe().isAvailable() && refusal != null
+                ? java.util.Optional.of(refusal) : java.util.Optional.empty();
     }
 
     @Override
@@ -140,8 +157,9 @@ public final class ContainerBackend implements Backend {
                 ImageReference.parse(image.ref()), image.shellForm() ? image.argv().getFirst() : null,
                 image.shellForm() ? null : image.argv(),
                 new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024, request.limits().cpus(),
-                        DEFAULT_PIDS),
-                request.limits().timeout(), false);
+                        request.limits().pids()),
+                request.limits().timeout(), request.sandbox().readOnlyRootfs(), List.of(), List.of(),
+                new ContainerSpec.Security(true, request.sandbox().userns()));
         ContainerExecution execution = new ContainerExecution(spec, request.limits().memMb(), logs);
         running.put(spec.id(), execution);
         Thread.ofVirtual().name("container-" + spec.id()).start(execution::supervise);

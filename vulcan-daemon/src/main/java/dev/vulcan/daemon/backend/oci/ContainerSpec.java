@@ -8,10 +8,11 @@ import java.util.regex.Pattern;
 
 /**
  * One container: its id, image, command (a shell string or exec-form args, at most one), limits, whether
- * the root file system is read-only, bind mounts and environment entries added to the image's.
+ * the root file system is read-only, bind mounts, environment entries added to the image's and the
+ * security options beyond Docker's defaults.
  */
 public record ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
-        Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env) {
+        Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env, Security security) {
 
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
 
@@ -24,15 +25,33 @@ public record ContainerSpec(String id, ImageReference image, String cmd, List<St
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("timeout must be positive");
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
         env = env == null ? List.of() : List.copyOf(env);
+        security = security == null ? Security.DEFAULT : security;
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw new IllegalArgumentException("environment entry is not NAME=VALUE: " + e);
         }
+    }
+
+    /** The spec with the default security options. */
+    public ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
+            Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env) {
+        this(id, image, cmd, args, resources, timeout, readOnlyRootfs, mounts, env, Security.DEFAULT);
     }
 
     /** The spec with no mounts and no extra environment. */
     public ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
             Duration timeout, boolean readOnlyRootfs) {
         this(id, image, cmd, args, resources, timeout, readOnlyRootfs, List.of(), List.of());
+    }
+
+    /**
+     * Security options on top of the fixed defaults (capabilities, masked paths, no new privileges).
+     *
+     * @param seccomp whether to install the default seccomp profile ({@link SeccompProfile}); off only for
+     *                tests that show what the profile stops and for nested nodes
+     * @param userns  whether container root is remapped to an unprivileged host uid/gid range
+     */
+    public record Security(boolean seccomp, boolean userns) {
+        public static final Security DEFAULT = new Security(true, false);
     }
 
     /** A bind mount of a host path (file or directory) into the container. */

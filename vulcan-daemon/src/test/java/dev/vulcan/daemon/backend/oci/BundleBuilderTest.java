@@ -89,6 +89,42 @@ class BundleBuilderTest {
     }
 
     @Test
+    void seccompProfileDeniesTheDangerousSetAndCanBeLeftOut() throws IOException {
+        BundleBuilder builder = new BundleBuilder(JSON, recording);
+        builder.writeConfig(bundle, List.of("true"), List.of(), "/", spec(ContainerSpec.Resources.NONE, false));
+        JsonNode seccomp = JSON.readTree(Files.readAllBytes(bundle.resolve("config.json"))).path("linux").path("seccomp");
+        assertThat(seccomp.path("defaultAction").asString()).isEqualTo("SCMP_ACT_ALLOW");
+        assertThat(texts(seccomp.path("architectures"))).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        JsonNode denied = seccomp.path("syscalls").get(0);
+        assertThat(denied.path("action").asString()).isEqualTo("SCMP_ACT_ERRNO");
+        assertThat(denied.path("errnoRet").asInt()).isEqualTo(1);
+        assertThat(texts(denied.path("names"))).contains("unshare", "setns", "mount", "bpf", "keyctl", "kexec_load",
+                "open_by_handle_at", "io_uring_setup", "fsopen", "userfaultfd").doesNotContain("clone", "ptrace");
+        List<Long> cloneMasks = new ArrayList<>();
+        JsonNode clone3 = null;
+        for (JsonNode rule : seccomp.path("syscalls")) {
+            String name = rule.path("names").get(0).asString();
+            if (name.equals("clone")) {
+                JsonNode arg = rule.path("args").get(0);
+                assertThat(arg.path("op").asString()).isEqualTo("SCMP_CMP_MASKED_EQ");
+                assertThat(arg.path("valueTwo").asLong()).isEqualTo(arg.path("value").asLong());
+                cloneMasks.add(arg.path("value").asLong());
+            } else if (name.equals("clone3")) {
+                clone3 = rule;
+            }
+        }
+        assertThat(cloneMasks).contains(0x10000000L, 0x20000L, 0x40000000L).hasSize(7);
+        assertThat(clone3).isNotNull();
+        assertThat(clone3.path("errnoRet").asInt()).as("clone3 must look unimplemented so libc falls back").isEqualTo(38);
+
+        ContainerSpec without = new ContainerSpec("c1", ImageReference.parse("test/busybox:1"), "true", null,
+                ContainerSpec.Resources.NONE, Duration.ofSeconds(5), false, List.of(), List.of(),
+                new ContainerSpec.Security(false, false));
+        builder.writeConfig(bundle, List.of("true"), List.of(), "/", without);
+        assertThat(JSON.readTree(Files.readAllBytes(bundle.resolve("config.json"))).path("linux").has("seccomp")).isFalse();
+    }
+
+    @Test
     void argvCombinesEntrypointAndCmdDockerStyle() {
         ImageConfig image = new ImageConfig(List.of(), "", List.of("/entry"), List.of("default"));
         assertThat(image.argv(null, List.of())).containsExactly("/entry", "default");
