@@ -106,7 +106,7 @@ class InstanceCliIT extends SharedDaemon {
                 "--", "/bin/sh", "-c", "echo run >> /data/runs; echo \"$GREETING $(grep -c run /data/runs)\";"
                         + " echo to-stderr >&2; exec sleep 1000");
         assertThat(created.out()).matches("it-web [0-9a-z]{26}\n");
-        assertThat(psLine("it-web")).contains("created").contains(" it/busybox:1 ").contains("/bin/sh -c");
+        assertThat(psLine("it-web")).contains("created").contains(" docker.io/it/busybox:1 ").contains("/bin/sh -c");
 
         assertThat(ok("start", "it-web").out()).isEqualTo("it-web running\n");
         assertThat(psLine("it-web")).contains(" running ");

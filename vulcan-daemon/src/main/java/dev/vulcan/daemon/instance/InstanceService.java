@@ -86,8 +86,11 @@ public final class InstanceService implements AutoCloseable {
             for (VolumeSpec v : spec.volumes()) {
                 if (v instanceof VolumeSpec.Named named) volumes.ensure(named.name());
             }
+            // stored with the image's full reference, as workloads show it
+            InstancesPost stored = new InstancesPost(post.name(), spec.image().toString(), post.cmd(), post.args(),
+                    post.env(), post.volumes(), post.restart(), post.resources());
             InstanceRecord record = new InstanceRecord(UlidCreator.getMonotonicUlid().toString().toLowerCase(Locale.ROOT),
-                    spec.name(), post, InstanceStatus.CREATED, false, null, null, 0, null, clock.instant(), null, null);
+                    spec.name(), stored, InstanceStatus.CREATED, false, null, null, 0, null, clock.instant(), null, null);
             repository.insert(record);
             log.atInfo().addKeyValue("instance", record.name()).addKeyValue("id", record.id()).log("instance created");
             return record;
