@@ -20,7 +20,7 @@ final class BlobPuller {
     /** Returns true when it downloaded, false when the store already held the blob. */
     boolean pull(Descriptor blob, PullProgress progress) throws IOException {
         if (blobs.has(blob.digest())) {
-            progress.blob(blob.digest(), blob.size(), blob.size());
+            progress.present(blob.digest(), blob.size());
             return false;
         }
         HttpResponse<InputStream> response = registry.get("blobs/" + blob.digest(), "*/*");
