@@ -138,6 +138,22 @@ class TlsPullIT {
     }
 
     @Test
+    void bearerTokenFlowOverHttps() throws Exception {
+        try (TokenProxy proxy = TokenProxy.start(shared.resolve("certs"), certs, plain.port())) {
+            Path certsD = tmp.resolve("certs.d");
+            Files.createDirectories(certsD.resolve(proxy.address()));
+            Files.copy(certs.caCert(), certsD.resolve(proxy.address()).resolve("ca.crt"));
+            ImageStore store = store(verifying(certsD));
+
+            ImageSummary summary = store.pull(ImageReference.parse(proxy.address() + "/test/tls:1"), PullProgress.NONE);
+
+            assertThat(summary.manifest()).isEqualTo(pushed);
+            assertThat(proxy.tokensIssued()).isEqualTo(1);
+            assertThat(proxy.refused()).as("requests refused for want of the token").isEqualTo(1);
+        }
+    }
+
+    @Test
     void plainHttpFromASecureRegistryIsATlsError() throws IOException {
         ImageStore store = store(verifying(tmp.resolve("certs.d")));
 
