@@ -126,8 +126,9 @@ final class RegistryTransport implements AutoCloseable {
     UnavailableException failure(IOException e, URI uri) {
         String where = uri.getScheme() + "://" + uri.getAuthority();
         if (isUnreachable(e)) {
-            return new UnavailableException("registry_unreachable",
-                    "registry " + registry + " is unreachable at " + where + ": " + describe(e));
+            ConnectException refused = cause(e, ConnectException.class);
+            String why = refused == null ? describe(e) : refused.getMessage() == null ? "connection refused" : refused.getMessage();
+            return new UnavailableException("registry_unreachable", "registry " + registry + " is unreachable at " + where + ": " + why);
         }
         if (cause(e, CertificateException.class) != null) {
             return new UnavailableException("registry_certificate_untrusted", "registry " + registry + " at " + where
