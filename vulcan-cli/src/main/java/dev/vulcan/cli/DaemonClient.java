@@ -70,11 +70,31 @@ final class DaemonClient {
         }
     }
 
+    /** POSTs a JSON body and reads the text/event-stream answer, as {@link #stream} does. */
+    boolean streamPost(String target, Object body, SseParser.Listener listener) throws IOException {
+        HttpRequest request = HttpRequest.post(target, JSON, mapper().writeValueAsBytes(body))
+                .withHeader("Accept", "text/event-stream");
+        try (ResponseStream response = http.open(request)) {
+            if (!response.isSuccess()) {
+                throw error(response.readFully());
+            }
+            return SseParser.read(response.body(), listener);
+        }
+    }
+
     private ApiReply reply(HttpResponse response) {
         if (!response.isSuccess()) {
             throw error(response);
         }
         return new ApiReply(response.body(), mapper());
+    }
+
+    /** An error event's data, {"error":{"code","message"}}, as the exception a failed call throws. */
+    ApiException error(String data, int status) {
+        JsonNode error = mapper().readTree(data).path("error");
+        String code = Fields.text(error, "code");
+        String message = Fields.text(error, "message");
+        return new ApiException(status, code == null ? "error" : code, message == null ? data : message);
     }
 
     private ApiException error(HttpResponse response) {

@@ -61,14 +61,56 @@ class ImageCommandTest {
     }
 
     @Test
-    void pullPostsTheReferenceAndShowsTheImage() {
-        daemon.on("POST", "/v1/images/pull", RawServer.json(200, BUSYBOX));
+    void pullAsksForProgressEventsAndPrintsALinePerBlobThenTheImage() {
+        String layer = "sha256:" + "ab".repeat(32);
+        daemon.on("POST", "/v1/images/pull", RawServer.events(
+                "event: progress\ndata: {\"digest\":\"" + layer + "\",\"state\":\"downloading\",\"done_bytes\":0,\"total_bytes\":2154000}\n\n",
+                "event: progress\ndata: {\"digest\":\"" + layer + "\",\"state\":\"downloaded\",\"done_bytes\":2154000,\"total_bytes\":2154000}\n\n",
+                "event: pulled\ndata: " + BUSYBOX + "\n\n"));
 
         Cli.Result result = cli("image", "pull", "busybox:1.36");
 
         assertThat(result.exit()).as(result.err()).isZero();
         assertThat(body(0)).isEqualTo(Json.mapper().readTree("{\"ref\":\"busybox:1.36\"}"));
-        assertThat(result.out()).startsWith("ref:      docker.io/library/busybox:1.36\n");
+        assertThat(daemon.requests().getFirst().headers()).containsEntry("accept", "text/event-stream");
+        assertThat(result.out()).isEqualTo("""
+                abababababab: downloaded 2.2 MB
+                pulled docker.io/library/busybox:1.36 %s (2.2 MB)
+                """.formatted(DIGEST));
+    }
+
+    @Test
+    void anErrorEventAfterTheStreamStartedIsOneLineOnStderr() {
+        daemon.on("POST", "/v1/images/pull", RawServer.events(
+                "event: progress\ndata: {\"digest\":\"" + DIGEST + "\",\"state\":\"downloading\",\"done_bytes\":0,\"total_bytes\":9}\n\n",
+                "event: error\ndata: " + Samples.error("truncated_blob", "blob x ended after 3 of 9 bytes; nothing was stored") + "\n\n"));
+
+        Cli.Result result = cli("image", "pull", "busybox:1.36");
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).isEqualTo("vulcan: blob x ended after 3 of 9 bytes; nothing was stored (truncated_blob)\n");
+    }
+
+    @Test
+    void aPullRefusedBeforeAnyProgressIsThePlainApiError() {
+        daemon.on("POST", "/v1/images/pull", RawServer.json(404,
+                Samples.error("image_not_found", "not found in 127.0.0.1:5000/x: manifests/1")));
+
+        Cli.Result result = cli("image", "pull", "127.0.0.1:5000/x:1");
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).isEqualTo("vulcan: not found in 127.0.0.1:5000/x: manifests/1 (image_not_found)\n");
+    }
+
+    @Test
+    void pullAsJsonIsTheApiAnswerWithoutEvents() {
+        daemon.on("POST", "/v1/images/pull", RawServer.json(200, BUSYBOX));
+
+        Cli.Result result = cli("-o", "json", "image", "pull", "busybox:1.36");
+
+        assertThat(result.exit()).as(result.err()).isZero();
+        assertThat(Json.mapper().readTree(result.out())).isEqualTo(Json.mapper().readTree(BUSYBOX));
+        assertThat(daemon.requests().getFirst().headers()).containsEntry("accept", "application/json");
     }
 
     @Test

@@ -26,7 +26,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -64,7 +63,7 @@ public final class Daemon implements AutoCloseable {
         LogStore logs = new LogStore(state.logs(), clock);
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
-        ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), Set.of());
+        ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), config.registryTrust());
         ContainerBackend containers = new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
                 System.getProperty("vulcan.oci.runtime", "auto")));
         BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers),

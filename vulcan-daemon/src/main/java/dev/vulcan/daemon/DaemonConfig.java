@@ -1,7 +1,10 @@
 package dev.vulcan.daemon;
 
 import java.net.InetSocketAddress;
+import dev.vulcan.daemon.image.RegistryTrust;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Everything the daemon is told at start-up.
@@ -10,9 +13,10 @@ import java.nio.file.Path;
  * @param listen     TCP address for the API, or null for the unix socket only
  * @param nodeName   this node's name, or null for the host name
  * @param isolateHosts Deno host processes per memory class
+ * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts) {
+        Path deno, int isolateHosts, RegistryTrust registries) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");
@@ -20,6 +24,14 @@ public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddr
 
     public Path denoBinary() {
         return deno != null ? deno : isolateHostDir().resolve("node_modules/@deno/linux-x64-glibc/deno");
+    }
+
+    /** Docker-style per-registry CAs: STATE_DIR/certs.d/HOST:PORT/*.crt, then the configured dirs. */
+    public RegistryTrust registryTrust() {
+        List<Path> caDirs = new ArrayList<>();
+        caDirs.add(stateDir.resolve("certs.d"));
+        caDirs.addAll(registries.caDirs());
+        return new RegistryTrust(registries.insecure(), registries.loopbackInsecure(), caDirs);
     }
 
     public Path runDir() {

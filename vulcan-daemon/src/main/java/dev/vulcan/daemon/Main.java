@@ -1,6 +1,10 @@
 package dev.vulcan.daemon;
 
+import dev.vulcan.daemon.image.RegistryTrust;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -35,11 +39,29 @@ public final class Main implements Callable<Integer> {
             description = "Deno host processes per memory class (each runs one workload at a time). Default: ${DEFAULT-VALUE}")
     int isolateHosts;
 
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", split = ",",
+            defaultValue = "${env:VULCAN_INSECURE_REGISTRIES}",
+            description = "Allow plain HTTP or an unverified TLS certificate for this registry (repeatable, or"
+                    + " comma-separated). Env VULCAN_INSECURE_REGISTRIES.")
+    List<String> insecureRegistries = new ArrayList<>();
+
+    @Option(names = "--insecure-loopback-registries", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Treat registries on localhost, 127.0.0.0/8 and [::1] as insecure, as Docker does."
+                    + " Default: ${DEFAULT-VALUE}")
+    boolean loopbackInsecure;
+
+    @Option(names = "--registry-ca-dir", paramLabel = "DIR", defaultValue = "${env:VULCAN_REGISTRY_CA_DIR}",
+            description = "Also look for registry CAs in DIR/HOST:PORT/*.crt (STATE_DIR/certs.d is always used)."
+                    + " Env VULCAN_REGISTRY_CA_DIR.")
+    Path registryCaDir;
+
     @Override
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         DaemonConfig config = new DaemonConfig(home, stateDir.toAbsolutePath(), socket.toAbsolutePath(),
-                listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts);
+                listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts,
+                new RegistryTrust(Set.copyOf(insecureRegistries == null ? List.of() : insecureRegistries), loopbackInsecure,
+                        registryCaDir == null ? List.of() : List.of(registryCaDir.toAbsolutePath())));
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
         // everything in order on the main thread and exits 0, as supervisors expect.

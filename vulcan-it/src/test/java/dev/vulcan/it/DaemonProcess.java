@@ -22,18 +22,25 @@ final class DaemonProcess implements AutoCloseable {
     final Path socket;
     final int port;
     private final Path log;
+    private final List<String> options;
     private Process process;
     private Http http;
 
-    private DaemonProcess(Path stateDir) {
+    private DaemonProcess(Path stateDir, List<String> options) {
         this.stateDir = stateDir;
+        this.options = List.copyOf(options);
         this.socket = stateDir.resolve("vulcan.sock");
         this.port = freePort();
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
     }
 
     static DaemonProcess start(Path stateDir) {
-        DaemonProcess daemon = new DaemonProcess(stateDir);
+        return start(stateDir, List.of());
+    }
+
+    /** A daemon with more options of `vulcan daemon`. */
+    static DaemonProcess start(Path stateDir, List<String> options) {
+        DaemonProcess daemon = new DaemonProcess(stateDir, options);
         daemon.launch();
         return daemon;
     }
@@ -49,6 +56,7 @@ final class DaemonProcess implements AutoCloseable {
                 "-Dvulcan.home=" + Repo.root(), "-cp", System.getProperty("java.class.path"),
                 "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
                 "--listen", "127.0.0.1:" + port, "--isolate-hosts", "2"));
+        command.addAll(options);
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

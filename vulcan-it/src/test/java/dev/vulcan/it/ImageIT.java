@@ -185,7 +185,7 @@ class ImageIT extends SharedDaemon {
 
             Cli.Result again = new Cli(daemon.socket).run("image", "pull", ref);
             assertThat(again.exit()).as(again.err()).isZero();
-            assertThat(again.out()).contains("digest:   " + digest);
+            assertThat(again.out()).contains("pulled " + ref + " " + digest + " (");
 
             Http.Reply missing = http.postJson("/v1/images/pull", Map.of("ref", "127.0.0.1:" + port + "/it/absent:1"));
             assertThat(missing.status()).as(missing.body()).isBetween(400, 499);

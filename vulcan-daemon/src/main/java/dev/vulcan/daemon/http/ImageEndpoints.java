@@ -5,6 +5,7 @@ import dev.vulcan.api.ImageGc;
 import dev.vulcan.api.ImagesImport;
 import dev.vulcan.api.ImagesPull;
 import dev.vulcan.daemon.error.InvalidException;
+import dev.vulcan.daemon.error.VulcanException;
 import dev.vulcan.daemon.image.GcResult;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
@@ -15,9 +16,14 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.eclipse.jetty.http.HttpHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** /v1/images: the node's image store. A reference in the path is one percent-encoded segment. */
 final class ImageEndpoints {
+
+    private static final Logger log = LoggerFactory.getLogger(ImageEndpoints.class);
 
     private final ImageStore images;
 
@@ -38,9 +44,34 @@ final class ImageEndpoints {
         ex.json(200, images.list().stream().map(ImageEndpoints::image).toList());
     }
 
+    /** Answers the image; with Accept: text/event-stream, progress events first (see {@link PullEvents}). */
     private void pull(Exchange ex) throws IOException {
         ImagesPull body = ex.body(ImagesPull.class);
-        ex.json(200, image(images.pull(ImageReference.parse(body.ref()), PullProgress.NONE)));
+        ImageReference ref = ImageReference.parse(body.ref());
+        String accept = ex.header(HttpHeader.ACCEPT);
+        if (accept == null || !accept.contains("text/event-stream")) {
+            ex.json(200, image(images.pull(ref, PullProgress.NONE)));
+            return;
+        }
+        PullEvents events = new PullEvents(ex);
+        ImageSummary pulled;
+        try {
+            pulled = images.pull(ref, events);
+        } catch (VulcanException e) {
+            if (!events.started()) {
+                throw e;
+            }
+            events.failed(e.code(), e.getMessage());
+            return;
+        } catch (IOException | RuntimeException e) {
+            if (!events.started()) {
+                throw e;
+            }
+            log.atError().setCause(e).addKeyValue("image", ref).log("pull failed");
+            events.failed("internal", "internal error: " + e);
+            return;
+        }
+        events.pulled(image(pulled));
     }
 
     /** Answers the list of images imported: an archive may hold several. */

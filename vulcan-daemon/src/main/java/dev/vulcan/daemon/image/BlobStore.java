@@ -72,17 +72,21 @@ final class BlobStore {
                     sha.update(buffer, 0, n);
                     out.write(buffer, 0, n);
                     total += n;
+                    if (expectedSize >= 0 && total > expectedSize) {
+                        throw new InvalidException("digest_mismatch", "blob " + expected + " is longer than the "
+                                + expectedSize + " bytes its descriptor says; nothing was stored");
+                    }
                     progress.accept(total);
                 }
+            }
+            if (expectedSize >= 0 && total < expectedSize) {
+                throw new InvalidException("truncated_blob", "blob " + expected + " ended after " + total + " of "
+                        + expectedSize + " bytes; nothing was stored");
             }
             Digest actual = Digest.of(sha);
             if (!actual.equals(expected)) {
                 throw new InvalidException("digest_mismatch",
                         "blob " + expected + " arrived with digest " + actual + " (" + total + " bytes); nothing was stored");
-            }
-            if (expectedSize >= 0 && total != expectedSize) {
-                throw new InvalidException("digest_mismatch",
-                        "blob " + expected + " arrived with " + total + " bytes, expected " + expectedSize);
             }
             try {
                 Files.move(part, path(expected), StandardCopyOption.ATOMIC_MOVE);

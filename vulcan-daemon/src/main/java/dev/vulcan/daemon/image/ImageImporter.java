@@ -12,6 +12,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -31,10 +32,22 @@ final class ImageImporter {
 
     private final BlobStore blobs;
     private final JsonMapper json;
+    /** Blobs this import added to the store, so a failed import can take them back. */
+    private final Set<Digest> written;
 
-    ImageImporter(BlobStore blobs, JsonMapper json) {
+    ImageImporter(BlobStore blobs, JsonMapper json, Set<Digest> written) {
         this.blobs = blobs;
         this.json = json;
+        this.written = written;
+    }
+
+    private Digest put(byte[] content) throws IOException {
+        Digest digest = Digest.of(content);
+        if (!blobs.has(digest)) {
+            blobs.put(content);
+            written.add(digest);
+        }
+        return digest;
     }
 
     /** name may be null: then the archive's own names (ref.name annotation, RepoTags) are used. */
@@ -97,7 +110,7 @@ final class ImageImporter {
         List<Imported> imported = new ArrayList<>();
         for (JsonNode image : json.readTree(Files.readAllBytes(dir.resolve("manifest.json")))) {
             byte[] config = Files.readAllBytes(inside(dir, image.path("Config").asString("")));
-            Digest configDigest = blobs.put(config);
+            Digest configDigest = put(config);
             ObjectNode manifest = json.createObjectNode();
             manifest.put("schemaVersion", 2);
             manifest.put("mediaType", MediaTypes.OCI_MANIFEST);
@@ -109,13 +122,14 @@ final class ImageImporter {
                 try (InputStream in = Files.newInputStream(layer)) {
                     if (!blobs.has(digest)) {
                         blobs.write(in, digest, Files.size(layer), n -> {});
+                        written.add(digest);
                     }
                 }
                 new Descriptor(isGzip(layer) ? MediaTypes.OCI_LAYER_GZIP : MediaTypes.OCI_LAYER, digest, Files.size(layer))
                         .writeTo(layers.addObject());
             }
             byte[] content = json.writeValueAsBytes(manifest);
-            Digest manifestDigest = blobs.put(content);
+            Digest manifestDigest = put(content);
             String own = image.path("RepoTags").path(0).asString("");
             imported.add(new Imported(name(name, own, imported.size()),
                     new Descriptor(MediaTypes.OCI_MANIFEST, manifestDigest, content.length)));
@@ -149,6 +163,7 @@ final class ImageImporter {
         if (!blobs.has(descriptor.digest())) {
             try (InputStream in = Files.newInputStream(file)) {
                 blobs.write(in, descriptor.digest(), descriptor.size() > 0 ? descriptor.size() : -1, n -> {});
+                written.add(descriptor.digest());
             }
         }
         return Files.size(file) <= 4 * 1024 * 1024 ? blobs.read(descriptor.digest()) : new byte[0];

@@ -74,7 +74,11 @@ final class ImageIndex {
             entry.putObject("annotations").put(REF_NAME, name);
         });
         Path part = Files.createTempFile(file.getParent(), "index-", ".json");
-        Files.write(part, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-        Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.write(part, json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(part); // only when the write failed (a full disk): the old index stays
+        }
     }
 }

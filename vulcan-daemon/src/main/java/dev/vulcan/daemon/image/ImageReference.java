@@ -86,7 +86,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
         try {
             return new ImageReference(registry, rest, tag, digest);
         } catch (InvalidException e) {
-            throw invalid("'" + text + "': " + e.getMessage());
+            throw invalid("'" + text + "': " + e.getMessage().replaceFirst("^invalid image reference: ", ""));
         }
     }
 

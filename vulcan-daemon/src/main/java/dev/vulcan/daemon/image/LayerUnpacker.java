@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -66,6 +67,14 @@ final class LayerUnpacker {
                  DigestInputStream tar = new DigestInputStream(decompress(raw, blob), sha)) {
                 extract(tar, work);
                 tar.transferTo(OutputStream.nullOutputStream()); // the tar's trailing padding counts too
+            } catch (IOException | IllegalArgumentException e) {
+                // Reading a broken gzip or tar fails with a plain IOException (or commons-compress's
+                // IllegalArgumentException); our own file system calls fail with FileSystemException.
+                if (DiskFull.isCause(e) || e instanceof FileSystemException) {
+                    throw e;
+                }
+                throw new InvalidException("corrupt_layer", "layer " + blob.getFileName() + " is not a valid "
+                        + "(gzipped) tar: " + e.getMessage());
             }
             Digest actual = Digest.of(sha);
             if (!actual.equals(diffId)) {
@@ -236,7 +245,11 @@ final class LayerUnpacker {
         try {
             action.run();
         } catch (IOException e) {
-            throw new IOException("cannot create the " + what + " this layer needs: " + e.getMessage(), e);
+            // a FileSystemException, so unpack() reports it as ours, not as a corrupt layer
+            FileSystemException failed = new FileSystemException(null, null,
+                    "cannot create the " + what + " this layer needs: " + e.getMessage());
+            failed.initCause(e);
+            throw failed;
         }
     }
 

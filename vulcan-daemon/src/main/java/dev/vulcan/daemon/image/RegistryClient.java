@@ -6,14 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -23,36 +21,30 @@ import tools.jackson.databind.json.JsonMapper;
  * GETs against one repository of an OCI distribution registry: anonymous, or with a Bearer token
  * fetched from the realm a 401's WWW-Authenticate names (the Docker token flow). Redirects (blob
  * storage on another host) are followed without the Authorization header. Failures map to the
- * error family: unreachable -> unavailable, 404 -> not found.
+ * error family (see {@link RegistryTransport#failure}); 404 -> not found.
  */
 final class RegistryClient {
 
     private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final HttpClient http;
+    private final RegistryTransport transport;
     private final JsonMapper json;
     private final URI base;
     private final String registry;
     private final String repository;
     private String authorization;
 
-    RegistryClient(HttpClient http, JsonMapper json, ImageReference ref, Set<String> insecureRegistries) {
-        this.http = http;
+    RegistryClient(RegistryTransport transport, JsonMapper json, ImageReference ref) {
+        this.transport = transport;
         this.json = json;
         this.registry = ref.registry();
         this.repository = ref.repository();
-        this.base = URI.create(scheme(ref.registry(), insecureRegistries) + "://" + host(ref.registry()) + "/v2/");
+        this.base = transport.base();
     }
 
-    /** Plain HTTP for loopback registries and those configured insecure; HTTPS for the rest. */
-    static String scheme(String registry, Set<String> insecure) {
-        String host = registry.replaceFirst(":[0-9]+$", "");
-        boolean loopback = host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]");
-        return loopback || insecure.contains(registry) ? "http" : "https";
-    }
-
-    private static String host(String registry) {
+    /** The host a reference's registry name stands for (Docker Hub's API lives elsewhere). */
+    static String host(String registry) {
         return registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
     }
 
@@ -93,15 +85,7 @@ final class RegistryClient {
         if (withAuth && authorization != null) {
             request.header("Authorization", authorization);
         }
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new UnavailableException("registry_unavailable",
-                    "registry " + registry + " is unreachable at " + uri.getScheme() + "://" + uri.getAuthority() + ": " + describe(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnavailableException("registry_unavailable", "interrupted while talking to registry " + registry);
-        }
+        return transport.send(request.build());
     }
 
     /** Answers a 401: Bearer -> anonymous token from the realm; Basic -> no credentials configured. */
@@ -136,7 +120,7 @@ final class RegistryClient {
                 }
                 authorization = "Bearer " + value;
             } catch (IOException e) {
-                throw new UnavailableException("registry_unavailable", "token service " + realm + " failed: " + describe(e));
+                throw transport.failure(e, URI.create(realm));
             }
         } else if (lower.startsWith("basic")) {
             throw new UnavailableException("registry_unauthorized",
@@ -168,8 +152,4 @@ final class RegistryClient {
         }
     }
 
-    private static String describe(IOException e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vulcan.daemon.backend.LogSink;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
+import dev.vulcan.daemon.image.RegistryTrust;
 import dev.vulcan.daemon.image.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -58,7 +58,7 @@ class ContainerRunIT {
         System.out.println("OCI runtime: " + runtime.reason());
         Path layout = shared.resolve("layout");
         TestImages.ociLayout(layout, null, List.of(busyboxLayer()));
-        store = ImageStore.open(shared.resolve("images"), JSON, Set.of());
+        store = ImageStore.open(shared.resolve("images"), JSON, RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
     }
 

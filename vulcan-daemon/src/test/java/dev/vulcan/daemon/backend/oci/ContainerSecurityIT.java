@@ -68,7 +68,7 @@ class ContainerSecurityIT {
         }
         Path layout = shared.resolve("layout");
         TestImages.ociLayout(layout, null, List.of(busyboxLayer()));
-        store = ImageStore.open(shared.resolve("images"), JSON, Set.of());
+        store = ImageStore.open(shared.resolve("images"), JSON, dev.vulcan.daemon.image.RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
     }
 
