@@ -5,6 +5,7 @@ import dev.vulcan.daemon.backend.Backend;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
+import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
 import dev.vulcan.daemon.backend.oci.OciRuntime;
 import dev.vulcan.daemon.http.ApiServer;
@@ -103,7 +104,7 @@ public final class Daemon implements AutoCloseable {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
-                    new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
+                    new ContainerBackend(images, new BaseImages(images, config.baseImages()), state.oci(), OciRuntime.Preference.parse(
                             System.getProperty("vulcan.oci.runtime", "auto"))));
         }
 

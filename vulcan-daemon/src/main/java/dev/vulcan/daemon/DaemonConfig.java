@@ -10,9 +10,10 @@ import java.nio.file.Path;
  * @param listen     TCP address for the API, or null for the unix socket only
  * @param nodeName   this node's name, or null for the host name
  * @param isolateHosts Deno host processes per memory class
+ * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts) {
+        Path deno, int isolateHosts, Path baseImages) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

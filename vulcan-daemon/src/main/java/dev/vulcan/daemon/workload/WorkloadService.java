@@ -91,6 +91,7 @@ public final class WorkloadService implements AutoCloseable {
                     + "' cannot run runtime '" + spec.runtime().wire() + "' (it runs: "
                     + backend.runtimes().stream().map(r -> r.wire()).sorted().toList() + ")");
         }
+        backend.prepare(spec.runtime());
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),
