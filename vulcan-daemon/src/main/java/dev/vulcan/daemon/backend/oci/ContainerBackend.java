@@ -217,8 +217,10 @@ public final class ContainerBackend implements Backend {
             if (killReason != null) {
                 return new Outcome.Killed(killReason, killMessage, elapsed());
             }
+            // stdout is the output of images and shell scripts; python and node write result.json instead
+            boolean collect = code.map(c -> !c.writesResult()).orElse(true);
             LogSink tee = (stream, line) -> {
-                if (stream == LogSink.Stream.STDOUT) {
+                if (collect && stream == LogSink.Stream.STDOUT) {
                     synchronized (stdout) {
                         stdout.append(line).append('\n');
                     }

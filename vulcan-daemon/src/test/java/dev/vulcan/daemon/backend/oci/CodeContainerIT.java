@@ -174,6 +174,26 @@ class CodeContainerIT {
         assertThat(outcome).isInstanceOfSatisfying(Outcome.Killed.class, k -> assertThat(k.reason()).isEqualTo("timeout"));
     }
 
+    @Test
+    void pythonPastItsMemoryLimitFailsWithMemoryLimit() throws Exception {
+        Outcome.Failed f = failed(run(Runtime.PYTHON, "def handler(input):\n    return len(bytearray(200 * 1024 * 1024))\n",
+                null, new Limits(1, 64, Duration.ofSeconds(30))));
+        assertThat(f.reason()).isEqualTo("memory_limit");
+    }
+
+    @Test
+    void ioDirsACrashedDaemonLeftAreDeletedWhenTheNextOneProbes() throws Exception {
+        Path state = shared.resolve("crashed-oci");
+        Path leftover = Files.createDirectories(state.resolve("io/code-it-left"));
+        Files.writeString(leftover.resolve("main.py"), "def handler(i): return i");
+        try (ContainerBackend next = new ContainerBackend(ImageStore.open(shared.resolve("images"),
+                JsonMapper.builder().build(), Set.of()), new BaseImages(null, BASE_IMAGES), state,
+                OciRuntime.Preference.parse(System.getProperty("vulcan.oci.runtime", "auto")))) {
+            assertThat(next.probe()).isInstanceOf(BackendStatus.Available.class);
+            assertThat(leftover).doesNotExist();
+        }
+    }
+
     // --- node --------------------------------------------------------------------------------
 
     @Test
