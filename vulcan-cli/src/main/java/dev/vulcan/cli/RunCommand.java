@@ -97,8 +97,8 @@ final class RunCommand extends Subcommand {
         boolean completed = WorkloadStatus.COMPLETED.wire().equals(Fields.text(workload, "status"));
         if (root.json()) {
             root.out().println(reply.pretty());
-        } else if (completed && image != null) {
-            // an image's output is its stdout: print it as it was written
+        } else if (completed && (image != null || printsStdout(workload))) {
+            // an image's or a shell script's output is its stdout: print it as it was written
             JsonNode output = workload.get("output");
             root.out().print(output == null || !output.isString() ? "" : output.asString());
         } else if (completed) {
@@ -110,6 +110,12 @@ final class RunCommand extends Subcommand {
         root.out().flush();
         root.err().flush();
         return completed ? 0 : ErrorHandler.FAILED;
+    }
+
+    /** Whether the workload's output is the stdout it wrote: a shell script's (an image's is known from --image). */
+    static boolean printsStdout(JsonNode workload) {
+        String runtime = Fields.text(workload, "runtime");
+        return "oci".equals(runtime) || "shell".equals(runtime);
     }
 
     /** "failed: exception: TypeError: x is not a function", leaving out what the daemon did not say. */

@@ -77,6 +77,17 @@ class RunCommandTest {
     }
 
     @Test
+    void aShellScriptsOutputIsPrintedAsItsStdoutWasWritten() {
+        daemon.on("POST", "/v1/workloads", RawServer.json(200, "{\"id\":\"01JX0000000000000000000010\","
+                + "\"status\":\"completed\",\"runtime\":\"shell\",\"output\":\"hi there\\n\"}"));
+
+        Cli.Result result = vulcan("run", "--runtime", "shell", "--code", "echo hi there");
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.out()).isEqualTo("hi there\n");
+    }
+
+    @Test
     void anImageWithCmdPostsTheShellFormAndPrintsStdoutAsIs() {
         daemon.on("POST", "/v1/workloads", RawServer.json(200,
                 "{\"id\":\"01JX0000000000000000000009\",\"status\":\"completed\",\"output\":\"hello\\n\"}"));

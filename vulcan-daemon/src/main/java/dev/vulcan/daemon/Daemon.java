@@ -5,6 +5,7 @@ import dev.vulcan.daemon.backend.Backend;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
+import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
 import dev.vulcan.daemon.backend.oci.ContainerInstances;
 import dev.vulcan.daemon.backend.oci.ProcessRunner;
@@ -64,7 +65,7 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), config.registryTrust());
-        ContainerBackend containers = new ContainerBackend(images, state.oci(), OciRuntime.Preference.parse(
+        ContainerBackend containers = new ContainerBackend(images, new BaseImages(images, config.baseImages()), state.oci(), OciRuntime.Preference.parse(
                 System.getProperty("vulcan.oci.runtime", "auto")));
         BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers),
                 Backends.notBuilt()));

@@ -14,9 +14,10 @@ import java.util.List;
  * @param nodeName   this node's name, or null for the host name
  * @param isolateHosts Deno host processes per memory class
  * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
+ * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts, RegistryTrust registries) {
+        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

@@ -55,13 +55,19 @@ public final class Main implements Callable<Integer> {
                     + " Env VULCAN_REGISTRY_CA_DIR.")
     Path registryCaDir;
 
+    @Option(names = "--base-images", defaultValue = "${env:VULCAN_BASE_IMAGES:-/var/cache/vulcan/base-images}",
+            description = "Where scripts/base-images left the code runtimes' images, imported on first use. "
+                    + "Env VULCAN_BASE_IMAGES. Default: ${DEFAULT-VALUE}")
+    Path baseImages;
+
     @Override
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         DaemonConfig config = new DaemonConfig(home, stateDir.toAbsolutePath(), socket.toAbsolutePath(),
                 listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts,
                 new RegistryTrust(Set.copyOf(insecureRegistries == null ? List.of() : insecureRegistries), loopbackInsecure,
-                        registryCaDir == null ? List.of() : List.of(registryCaDir.toAbsolutePath())));
+                        registryCaDir == null ? List.of() : List.of(registryCaDir.toAbsolutePath())),
+                baseImages.toAbsolutePath());
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
         // everything in order on the main thread and exits 0, as supervisors expect.

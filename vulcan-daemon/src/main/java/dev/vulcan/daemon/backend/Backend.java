@@ -36,6 +36,12 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Readies what this runtime needs before a workload is recorded (a container backend's base image);
+     * throws a {@link dev.vulcan.daemon.error.VulcanException} when it cannot run the runtime now.
+     */
+    default void prepare(Runtime runtime) {}
+
+    /**
      * Starts one execution and returns at once; the outcome completes when it ends. Throws
      * {@link BackendUnavailableException} when the backend cannot run anything now.
      */

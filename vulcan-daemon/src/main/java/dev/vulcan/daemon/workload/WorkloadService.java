@@ -94,6 +94,7 @@ public final class WorkloadService implements AutoCloseable {
         backend.unsupported(spec.sandbox()).ifPresent(why -> {
             throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option", why);
         });
+        backend.prepare(spec.runtime());
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),

@@ -27,6 +27,7 @@ final class FakeBackend implements Backend {
     private final Set<Runtime> runtimes;
     private volatile BackendStatus status = new BackendStatus.Available("fake-1", Map.of());
     private volatile RuntimeException failOnStart;
+    private volatile RuntimeException failOnPrepare;
     private volatile Consumer<ExecutionRequest> onStart = request -> {};
     private volatile boolean killAnswersLater;
     final List<FakeExecution> started = new CopyOnWriteArrayList<>();
@@ -42,6 +43,17 @@ final class FakeBackend implements Backend {
 
     void failOnStart(RuntimeException failure) {
         failOnStart = failure;
+    }
+
+    void failOnPrepare(RuntimeException failure) {
+        failOnPrepare = failure;
+    }
+
+    @Override
+    public void prepare(Runtime runtime) {
+        if (failOnPrepare != null) {
+            throw failOnPrepare;
+        }
     }
 
     /** Runs inside start(), before the execution exists: lets a test look at the world then. */

@@ -341,6 +341,18 @@ class WorkloadServiceTest {
     }
 
     @Test
+    void aRuntimeWhoseBaseImageIsMissingIsRefusedBeforeAnythingIsRecorded() {
+        container.failOnPrepare(new UnavailableException("base_image_missing", "build it with scripts/base-images"));
+
+        assertThatThrownBy(() -> service.submit(spec(Runtime.PYTHON, Isolation.AUTO, "def handler(i): return i")))
+                .isInstanceOfSatisfying(UnavailableException.class,
+                        e -> assertThat(e.code()).isEqualTo("base_image_missing"))
+                .hasMessageContaining("scripts/base-images");
+        assertThat(repository.list(ALL)).isEmpty();
+        assertThat(container.started).isEmpty();
+    }
+
+    @Test
     void limitsOutOfBoundsAreRefusedBeforeAnythingIsRecorded() {
         WorkloadSpec greedy = new WorkloadSpec(Runtime.JAVASCRIPT, Isolation.AUTO, "1", null, 64, null, null);
 

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Runs an image's command to completion in an OCI container (crun or runc, whichever the probe found
  * working) on overlayfs over the image's unpacked layers. Output is what the container wrote to stdout.
+ * Code (python, node, shell) runs the same way in its base image (see {@link CodeImage}): the code and
+ * its input go in a private io dir mounted at /vulcan/io, where the image's entrypoint leaves the result.
  */
 public final class ContainerBackend implements Backend {
 
@@ -40,6 +43,7 @@ public final class ContainerBackend implements Backend {
     private static final int KILL_ATTEMPTS = 25;
 
     private final ImageStore images;
+    private final BaseImages baseImages;
     private final Path stateDir;
     private final OciRuntime.Preference preference;
     private final ProcessRunner processes = new ProcessRunner.Native();
@@ -52,9 +56,10 @@ public final class ContainerBackend implements Backend {
     /** Why this node's runtime cannot remap users, null when it can. */
     private volatile String usernsRefusal;
 
-    /** stateDir holds the container records, bundles and probe scratch (STATE/oci). */
-    public ContainerBackend(ImageStore images, Path stateDir, OciRuntime.Preference preference) {
+    /** stateDir holds the container records, bundles, code io dirs and probe scratch (STATE/oci). */
+    public ContainerBackend(ImageStore images, BaseImages baseImages, Path stateDir, OciRuntime.Preference preference) {
         this.images = images;
+        this.baseImages = baseImages;
         this.stateDir = stateDir;
         this.preference = preference;
     }
@@ -66,7 +71,13 @@ public final class ContainerBackend implements Backend {
 
     @Override
     public Set<Runtime> runtimes() {
-        return Set.of(Runtime.OCI);
+        return Set.of(Runtime.OCI, Runtime.PYTHON, Runtime.JAVASCRIPT, Runtime.SHELL);
+    }
+
+    /** A code runtime's base image must be in the store (imported on first use) before a workload is recorded. */
+    @Override
+    public void prepare(Runtime runtime) {
+        CodeImage.of(runtime).ifPresent(baseImages::ensure);
     }
 
     @Override
@@ -92,6 +103,8 @@ public final class ContainerBackend implements Backend {
                 containers = new ContainerRun(a.runtime(), images, bundles, processes, json,
                         stateDir.resolve("containers"), stateDir.resolve("bundles"));
                 try {
+                    // io dirs outlive only a crashed daemon: nothing of this one runs before its probe
+                    ContainerRun.deleteTree(ioRoot());
                     int swept = containers.sweep();
                     if (swept > 0) {
                         log.atWarn().addKeyValue("count", swept).log("cleaned containers an earlier daemon left");
@@ -137,14 +150,19 @@ public final class ContainerBackend implements Backend {
                 ? java.util.Optional.of(refusal) : java.util.Optional.empty();
     }
 
+    private Path ioRoot() {
+        return stateDir.resolve("io");
+    }
+
     @Override
     public Execution start(ExecutionRequest request, LogSink logs) {
-        ExecutionRequest.ImageCommand image = switch (request.runtime()) {
-            case OCI -> request.image();
-            case JAVASCRIPT, TYPESCRIPT, PYTHON, GO, SHELL -> throw new IllegalArgumentException(
-                    "the container backend runs images, not " + request.runtime().wire() + " code (yet)");
+        Optional<CodeImage> code = switch (request.runtime()) {
+            case OCI -> Optional.empty();
+            case JAVASCRIPT, PYTHON, SHELL -> CodeImage.of(request.runtime());
+            case TYPESCRIPT, GO -> throw new IllegalArgumentException(
+                    "the container backend has no image for " + request.runtime().wire() + " code (yet)");
         };
-        if (image == null) {
+        if (code.isEmpty() && request.image() == null) {
             throw new IllegalArgumentException("an oci execution needs an image");
         }
         if (closed) {
@@ -153,14 +171,23 @@ public final class ContainerBackend implements Backend {
         if (probe() instanceof BackendStatus.Unavailable(String reason)) {
             throw new BackendUnavailableException("the container backend is unavailable: " + reason);
         }
-        ContainerSpec spec = new ContainerSpec(request.workloadId().toLowerCase(java.util.Locale.ROOT),
-                ImageReference.parse(image.ref()), image.shellForm() ? image.argv().getFirst() : null,
-                image.shellForm() ? null : image.argv(),
-                new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024, request.limits().cpus(),
-                        request.limits().pids()),
-                request.limits().timeout(), request.sandbox().readOnlyRootfs(), List.of(), List.of(),
-                new ContainerSpec.Security(true, request.sandbox().userns()));
-        ContainerExecution execution = new ContainerExecution(spec, request.limits().memMb(), logs);
+        String id = request.workloadId().toLowerCase(java.util.Locale.ROOT);
+        ContainerSpec.Resources resources = new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024,
+                request.limits().cpus(), request.limits().pids());
+        ContainerSpec.Security security = new ContainerSpec.Security(true, request.sandbox().userns());
+        boolean readOnly = request.sandbox().readOnlyRootfs();
+        ContainerSpec spec = switch (code.orElse(null)) {
+            case null -> {
+                ExecutionRequest.ImageCommand image = request.image();
+                yield new ContainerSpec(id, ImageReference.parse(image.ref()),
+                        image.shellForm() ? image.argv().getFirst() : null, image.shellForm() ? null : image.argv(),
+                        resources, request.limits().timeout(), readOnly, List.of(), List.of(), security);
+            }
+            case CodeImage c -> new ContainerSpec(id, baseImages.ensure(c), null, c.argv(), resources,
+                    request.limits().timeout(), readOnly,
+                    List.of(new ContainerSpec.Mount(ioRoot().resolve(id), CodeImage.IO_MOUNT, false)), List.of(), security);
+        };
+        ContainerExecution execution = new ContainerExecution(spec, code, request, logs);
         running.put(spec.id(), execution);
         Thread.ofVirtual().name("container-" + spec.id()).start(execution::supervise);
         return execution;
@@ -169,6 +196,8 @@ public final class ContainerBackend implements Backend {
     /** One container's run: its supervising virtual thread completes the outcome. */
     private final class ContainerExecution implements Execution {
         private final ContainerSpec spec;
+        private final Optional<CodeImage> code;
+        private final ExecutionRequest request;
         private final int memMb;
         private final LogSink logs;
         private final StringBuilder stdout = new StringBuilder();
@@ -177,9 +206,11 @@ public final class ContainerBackend implements Backend {
         private volatile String killReason;
         private volatile String killMessage;
 
-        ContainerExecution(ContainerSpec spec, int memMb, LogSink logs) {
+        ContainerExecution(ContainerSpec spec, Optional<CodeImage> code, ExecutionRequest request, LogSink logs) {
             this.spec = spec;
-            this.memMb = memMb;
+            this.code = code;
+            this.request = request;
+            this.memMb = request.limits().memMb();
             this.logs = logs;
         }
 
@@ -188,33 +219,54 @@ public final class ContainerBackend implements Backend {
             return outcome;
         }
 
+        /** Runs the container, then cleans the io dir, and only then completes: an ended workload left nothing. */
         void supervise() {
+            Outcome ended = null;
             try {
-                if (killReason != null) {
-                    outcome.complete(new Outcome.Killed(killReason, killMessage, elapsed()));
-                    return;
-                }
-                LogSink tee = (stream, line) -> {
-                    if (stream == LogSink.Stream.STDOUT) {
-                        synchronized (stdout) {
-                            stdout.append(line).append('\n');
-                        }
-                    }
-                    logs.line(stream, line);
-                };
-                ContainerRun.Result result = containers.run(spec, tee);
-                outcome.complete(map(result));
+                ended = runToEnd();
             } catch (VulcanException e) {
-                outcome.complete(new Outcome.Failed(e.code(), e.getMessage(), null, elapsed()));
+                ended = new Outcome.Failed(e.code(), e.getMessage(), null, elapsed());
             } catch (IOException | RuntimeException e) {
                 log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("container run failed");
-                outcome.complete(new Outcome.Failed("backend_error", String.valueOf(e.getMessage()), null, elapsed()));
+                ended = new Outcome.Failed("backend_error", String.valueOf(e.getMessage()), null, elapsed());
             } finally {
+                try {
+                    ContainerRun.deleteTree(io());
+                } catch (IOException e) {
+                    log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("could not delete the io dir");
+                }
                 running.remove(spec.id());
+                if (ended != null) {
+                    outcome.complete(ended);
+                }
             }
         }
 
-        private Outcome map(ContainerRun.Result result) {
+        private Outcome runToEnd() throws IOException {
+            if (killReason != null) {
+                return new Outcome.Killed(killReason, killMessage, elapsed());
+            }
+            // stdout is the output of images and shell scripts; python and node write result.json instead
+            boolean collect = code.map(c -> !c.writesResult()).orElse(true);
+            LogSink tee = (stream, line) -> {
+                if (collect && stream == LogSink.Stream.STDOUT) {
+                    synchronized (stdout) {
+                        stdout.append(line).append('\n');
+                    }
+                }
+                logs.line(stream, line);
+            };
+            if (code.isPresent()) {
+                CodeIo.prepare(io(), code.get(), request.code(), request.inputJson());
+            }
+            return map(containers.run(spec, tee));
+        }
+
+        private Path io() {
+            return ioRoot().resolve(spec.id());
+        }
+
+        private Outcome map(ContainerRun.Result result) throws IOException {
             if (killReason != null) {
                 return new Outcome.Killed(killReason, killMessage, result.elapsed());
             }
@@ -228,7 +280,9 @@ public final class ContainerBackend implements Backend {
                     synchronized (stdout) {
                         text = stdout.toString();
                     }
-                    yield new Outcome.Exited(result.exitCode(), json.writeValueAsString(text), result.elapsed());
+                    yield code.isPresent()
+                            ? CodeIo.outcome(code.get(), io(), result.exitCode(), text, result.elapsed(), json)
+                            : new Outcome.Exited(result.exitCode(), json.writeValueAsString(text), result.elapsed());
                 }
             };
         }
