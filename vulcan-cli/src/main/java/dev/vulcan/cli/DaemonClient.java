@@ -32,6 +32,10 @@ final class DaemonClient {
         this.mappers = mappers;
     }
 
+    UnixHttpClient http() {
+        return http;
+    }
+
     JsonMapper mapper() {
         if (mapper == null) {
             mapper = mappers.get();
@@ -72,7 +76,7 @@ final class DaemonClient {
         return new ApiReply(response.body(), mapper());
     }
 
-    private ApiException error(HttpResponse response) {
+    ApiException error(HttpResponse response) {
         try {
             // an ApiError: {"error":{"code","message"}}
             JsonNode error = mapper().readTree(response.body()).path("error");
