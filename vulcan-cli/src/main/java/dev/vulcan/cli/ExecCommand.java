@@ -25,7 +25,7 @@ final class ExecCommand extends Subcommand {
                 .build());
         spec.addOption(Specs.option("--workdir", String.class, "DIR", "the working directory in the container"));
         spec.addPositional(Specs.parameter("NAME", "the instance's name"));
-        spec.addPositional(PositionalParamSpec.builder().index("1..*").arity("1..*").type(List.class)
+        spec.addPositional(PositionalParamSpec.builder().index("1..*").arity("0..*").type(List.class)
                 .auxiliaryTypes(String.class).paramLabel("CMD").description("the command and its arguments (after --)").build());
         // everything after the instance's name belongs to the command, also what looks like an option
         spec.parser().stopAtPositional(true);
@@ -36,7 +36,8 @@ final class ExecCommand extends Subcommand {
         boolean interactive = Specs.given(spec, "--interactive");
         boolean tty = Specs.given(spec, "--tty");
         String name = Specs.parameter(spec);
-        List<String> cmd = new ArrayList<>(spec.positionalParameters().get(1).<List<String>>getValue());
+        List<String> given = spec.positionalParameters().get(1).getValue();
+        List<String> cmd = given == null ? new ArrayList<>() : new ArrayList<>(given);
         if (!cmd.isEmpty() && cmd.getFirst().equals("--")) {
             cmd.removeFirst();
         }
