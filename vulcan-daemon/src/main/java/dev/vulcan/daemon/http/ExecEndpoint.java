@@ -36,6 +36,10 @@ public final class ExecEndpoint {
     private static final Duration DRAIN = Duration.ofSeconds(2);
     private static final int CHUNK = 32 * 1024;
 
+    /** A terminal of unknown size gets the classic one rather than 0 x 0, which confuses full-screen programs. */
+    private static final int DEFAULT_ROWS = 24;
+    private static final int DEFAULT_COLS = 80;
+
     private final ExecTarget target;
     private final JsonMapper json;
 
@@ -69,7 +73,7 @@ public final class ExecEndpoint {
             throw new InvalidException("invalid_exec", "cmd must name a program to run");
         }
         ExecSpec spec = new ExecSpec(start.cmd(), start.tty(), start.env(), start.workdir(),
-                start.tty() && start.rows() != null ? start.rows() : 0, start.tty() && start.cols() != null ? start.cols() : 0);
+                start.tty() ? size(start.rows(), DEFAULT_ROWS) : 0, start.tty() ? size(start.cols(), DEFAULT_COLS) : 0);
         String name = ex.path("name");
         try (ExecProcess process = target.exec(name, spec)) {
             log.atInfo().addKeyValue("instance", name).addKeyValue("cmd", spec.argv()).addKeyValue("tty", spec.tty())
@@ -77,6 +81,10 @@ public final class ExecEndpoint {
             int exit = new Session(ex, in, process, start.interactive(), spec.tty()).run();
             log.atInfo().addKeyValue("instance", name).addKeyValue("exit_code", exit).log("exec ended");
         }
+    }
+
+    private static int size(Integer given, int fallback) {
+        return given == null || given == 0 ? fallback : given;
     }
 
     /** One running exec: pumps on platform threads (terminal reads block in native code), frames out in order. */

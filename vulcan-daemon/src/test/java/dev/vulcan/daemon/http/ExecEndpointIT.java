@@ -153,7 +153,7 @@ class ExecEndpointIT {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
                 typing.write("stty size\n".getBytes(StandardCharsets.UTF_8));
                 typing.flush();
-                return text(out).contains("50 132\r\n");
+                return text(out).contains("50 132");
             });
             typing.write("exit 7\n".getBytes(StandardCharsets.UTF_8));
             typing.flush();
@@ -210,6 +210,57 @@ class ExecEndpointIT {
                 new byte[] {1, 0, 0, 0, 0, 0, 0, 0}));
         assertThat(garbage.status()).isEqualTo(400);
         assertThat(garbage.bodyText()).contains("START");
+    }
+
+    /**
+     * The real `vulcan exec -it` in a child JVM whose stdin is a terminal (util-linux script gives it
+     * one): raw mode, the session and the exit code end to end.
+     */
+    @Test
+    void cliInteractiveTerminalSession() throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> cli = List.of(javaBin, "-cp", System.getProperty("java.class.path"), "dev.vulcan.cli.Main",
+                "--socket", dir.resolve("api.sock").toString(), "exec", "-it", "web", "--", "sh");
+        String command = String.join(" ", cli.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+        // the terminal's settings before and after: the CLI must restore what it made raw
+        String around = "echo tty=$(tty) before=$(stty -g); " + command + "; rc=$?; echo after=$(stty -g); exit $rc";
+        Process script = new ProcessBuilder("script", "-qefc", around, "/dev/null").redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                script.getInputStream().transferTo(out);
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        try {
+            // the remote shell's prompt says the session is up
+            await().atMost(Duration.ofSeconds(20)).until(() -> text(out).contains("# "));
+            // resizing our terminal raises SIGWINCH in the CLI, which sends RESIZE
+            String tty = java.util.regex.Pattern.compile("tty=(\\S+)").matcher(text(out)).results().findFirst()
+                    .orElseThrow().group(1);
+            new ProcessRunner.Native().check(List.of("stty", "-F", tty, "rows", "50", "cols", "132"));
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).until(() -> {
+                script.getOutputStream().write("stty size\r".getBytes(StandardCharsets.UTF_8));
+                script.getOutputStream().flush();
+                return text(out).contains("50 132");
+            });
+            // Ctrl-C first: in raw mode it is a byte for the remote shell, not SIGINT for the CLI
+            script.getOutputStream().write("\u0003tty; exit 4\r".getBytes(StandardCharsets.UTF_8));
+            script.getOutputStream().flush();
+            assertThat(script.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            reader.join(Duration.ofSeconds(5));
+            assertThat(text(out)).containsPattern("/dev/pts/\\d+");
+            var settings = java.util.regex.Pattern.compile("(before|after)=(\\S+)").matcher(text(out)).results()
+                    .map(m -> m.group(2)).toList();
+            assertThat(settings).hasSize(2);
+            assertThat(settings.get(1)).as("terminal settings restored").isEqualTo(settings.get(0));
+            assertThat(script.exitValue()).as(text(out)).isEqualTo(4);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the terminal showed: " + text(out).replace("\r", "<CR>").replace("\n", "<LF>\n"), e);
+        } finally {
+            script.destroyForcibly();
+        }
     }
 
     private static String text(ByteArrayOutputStream bytes) {
