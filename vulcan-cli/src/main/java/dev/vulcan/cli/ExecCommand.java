@@ -45,14 +45,12 @@ final class ExecCommand extends Subcommand {
             throw new ParameterException(spec.commandLine(), "give the command to run after --");
         }
         List<String> env = Specs.value(spec, "--env");
-        Terminal terminal = null;
-        if (tty) {
-            terminal = Terminal.ofStdin();
-            if (terminal == null) {
-                root.err().println("vulcan: the input device is not a TTY (drop -t, or run from a terminal)");
-                root.err().flush();
-                return ErrorHandler.USAGE;
-            }
+        // like docker: -it needs a terminal to forward; -t alone gives the process one of our size, if known
+        Terminal terminal = tty ? Terminal.ofStdin() : null;
+        if (tty && interactive && terminal == null) {
+            root.err().println("vulcan: the input device is not a TTY (drop -t, or run from a terminal)");
+            root.err().flush();
+            return ErrorHandler.USAGE;
         }
         int[] size = terminal == null ? null : terminal.size();
         ExecStart start = new ExecStart(cmd, tty, interactive, env == null || env.isEmpty() ? null : env, Specs.value(spec, "--workdir"),
@@ -67,7 +65,9 @@ final class ExecCommand extends Subcommand {
         }
         try (session) {
             if (terminal != null) {
-                terminal.raw();
+                if (interactive) {
+                    terminal.raw(); // keys, Ctrl-C included, go to the remote terminal as typed
+                }
                 Terminal resizing = terminal;
                 terminal.onResize(() -> {
                     int[] now = resizing.size();

@@ -98,12 +98,23 @@ public final class ExecClient implements AutoCloseable {
                 }
                 case EXIT -> {
                     exchange.finish();
-                    return json.readValue(frame.payload(), ExecExit.class).exitCode();
+                    int exitCode = json.readValue(frame.payload(), ExecExit.class).exitCode();
+                    drain(body);
+                    return exitCode;
                 }
                 case START, STDIN, STDIN_EOF, RESIZE -> throw new IOException("unexpected " + frame.type() + " frame");
             }
         }
         throw new IOException("the exec stream ended before the process did");
+    }
+
+    /** Reads to the end of the response (the server ends it right after EXIT), so the exchange completes. */
+    private static void drain(InputStream body) {
+        try {
+            body.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // the process has ended and we know how: the rest does not matter
+        }
     }
 
     @Override

@@ -124,7 +124,8 @@ public final class ExecEndpoint {
                         .start(() -> pumpOutput(process.stdout(), StreamFrame.Type.STDOUT));
                 Thread stderr = tty ? null : Thread.ofPlatform().daemon().name("exec-stderr")
                         .start(() -> pumpOutput(process.stderr(), StreamFrame.Type.STDERR));
-                int exit = process.exitCode().join();
+                // interruptible (a server stopping): closing the process then kills it
+                int exit = exitCode();
                 stdout.join(DRAIN);
                 if (stderr != null) {
                     stderr.join(DRAIN);
@@ -140,6 +141,14 @@ public final class ExecEndpoint {
                 throw new UncheckedIOException(new IOException("the exec client went away"));
             } finally {
                 endPoint.setIdleTimeout(idleTimeout);
+            }
+        }
+
+        private int exitCode() throws InterruptedException, IOException {
+            try {
+                return process.exitCode().get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("waiting for the exec'd process failed", e.getCause());
             }
         }
 

@@ -29,10 +29,14 @@ public final class RuntimeExec implements ContainerExec {
     private static final Logger log = LoggerFactory.getLogger(RuntimeExec.class);
     private static final File DEV_NULL = new File("/dev/null");
     // The child opens the slave itself: a JVM that is a session leader without a terminal (a systemd
-    // service) would otherwise get the slave as its own controlling terminal when it opened it.
-    private static final String ON_TERMINAL = "exec setsid -w --ctty \"$@\" <\"$0\" >\"$0\" 2>&1";
+    // service) would otherwise get the slave as its own controlling terminal when it opened it. The
+    // runtime makes our terminal raw too, but only once it runs: input typed before must not be cooked
+    // (echoed, or a Ctrl-D eaten as our own end of input), so it is raw from the start.
+    private static final String ON_TERMINAL =
+            "exec <\"$0\" >\"$0\" 2>&1; stty raw -echo; exec setsid -w --ctty \"$@\"";
 
     private static final java.time.Duration STATE_DEADLINE = java.time.Duration.ofSeconds(10);
+    private static final java.time.Duration STARTUP = java.time.Duration.ofSeconds(10);
 
     private final OciRuntime runtime;
     private final ProcessRunner processes;
@@ -121,11 +125,40 @@ public final class RuntimeExec implements ContainerExec {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            return new Running(process, pty, pidFile, pty.output(), pty.input(), InputStream.nullInputStream());
+            Running running = new Running(process, pty, pidFile, null, pty.input(), InputStream.nullInputStream());
+            running.stdin = typedOnceStarted(pty.output(), running);
+            return running;
         } catch (IOException | RuntimeException e) {
             pty.close();
             throw e;
         }
+    }
+
+    /**
+     * Keyboard input for the terminal. Nothing goes through before the process has started: the
+     * runtime flushes the console's input while it sets the console up, so earlier keys were lost.
+     * A terminal has no end of input to close: closing types Ctrl-D instead, which is end of input to
+     * a program reading the terminal line by line (a shell, cat).
+     */
+    private static OutputStream typedOnceStarted(OutputStream terminal, Running process) {
+        return new java.io.FilterOutputStream(terminal) {
+            private boolean closed;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                process.awaitStarted();
+                out.write(b, off, len);
+            }
+
+            @Override
+            public synchronized void close() throws IOException {
+                if (!closed) {
+                    closed = true;
+                    process.awaitStarted();
+                    out.write(4);
+                }
+            }
+        };
     }
 
     /** One exec'd process: the runtime's process stands for it, the pid file names the real one. */
@@ -133,8 +166,9 @@ public final class RuntimeExec implements ContainerExec {
         private final Process process;
         private final Pty pty;
         private final Path pidFile;
-        private final OutputStream stdin;
+        private OutputStream stdin;
         private final InputStream stdout;
+        private volatile boolean started;
         private final InputStream stderr;
         private final CompletableFuture<Integer> exitCode;
 
@@ -219,6 +253,26 @@ public final class RuntimeExec implements ContainerExec {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             } else {
                 process.destroyForcibly();
+            }
+        }
+
+        /**
+         * Waits until the runtime wrote the pid file (the process runs, its console is set up) or
+         * ended; polls, since the wait is short (tens of milliseconds) and happens once.
+         */
+        void awaitStarted() throws IOException {
+            long deadline = System.nanoTime() + STARTUP.toNanos();
+            while (!started) {
+                if (Files.exists(pidFile) || !process.isAlive() || System.nanoTime() > deadline) {
+                    started = true;
+                    return;
+                }
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted waiting for the process to start");
+                }
             }
         }
 

@@ -165,6 +165,21 @@ class RuntimeExecIT {
     }
 
     @Test
+    void closingATerminalsStdinIsEndOfInput() throws Exception {
+        try (ExecProcess p = execs.exec(container.id(), spec(true, 0, 0, "cat"))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reader = drain(p.stdout(), out);
+            // at once: input must not be lost while the runtime sets the console up
+            p.stdin().write("typed\n".getBytes(StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(10)).until(() -> text(out).equals("typed\r\ntyped\r\n"));
+            p.stdin().close();
+            assertThat(p.exitCode().get(10, TimeUnit.SECONDS)).isZero();
+            reader.join(Duration.ofSeconds(10));
+            assertThat(reader.isAlive()).isFalse();
+        }
+    }
+
+    @Test
     void killEndsTheProcess() throws Exception {
         try (ExecProcess p = execs.exec(container.id(), spec(false, 0, 0, "sleep", "600"))) {
             await().atMost(Duration.ofSeconds(5)).until(RuntimeExecIT::hasPidFile);
