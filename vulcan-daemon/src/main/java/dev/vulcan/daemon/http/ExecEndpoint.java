@@ -152,23 +152,22 @@ public final class ExecEndpoint {
             }
         }
 
+        /** Client frames to the process; only a broken client stream kills it, not a process that stopped reading. */
         private void pumpInput() {
+            boolean reading = interactive;
             try {
                 for (StreamFrame frame; (frame = StreamFrame.read(in)) != null; ) {
                     switch (frame.type()) {
                         case STDIN -> {
-                            if (interactive) {
-                                process.stdin().write(frame.payload());
-                                process.stdin().flush();
+                            if (reading) {
+                                reading = deliver(frame.payload());
                             }
                         }
-                        case STDIN_EOF -> process.stdin().close();
-                        case RESIZE -> {
-                            if (tty) {
-                                ExecResize size = json.readValue(frame.payload(), ExecResize.class);
-                                process.resize(size.rows(), size.cols());
-                            }
+                        case STDIN_EOF -> {
+                            reading = false;
+                            closeStdin();
                         }
+                        case RESIZE -> resize(frame.payload());
                         case START, STDOUT, STDERR, EXIT -> throw new IOException("unexpected " + frame.type() + " frame");
                     }
                 }
@@ -180,6 +179,30 @@ public final class ExecEndpoint {
                 log.atInfo().addKeyValue("error", e.getMessage()).log("exec client input failed: killing the process");
                 clientGone = true;
                 process.kill();
+            }
+        }
+
+        /** Writes to the process's stdin; false once it no longer takes any (closed it, or ended). */
+        private boolean deliver(byte[] bytes) {
+            try {
+                process.stdin().write(bytes);
+                process.stdin().flush();
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        private void resize(byte[] payload) {
+            if (!tty) {
+                return;
+            }
+            try {
+                ExecResize size = json.readValue(payload, ExecResize.class);
+                process.resize(size.rows(), size.cols());
+            } catch (IOException | RuntimeException e) {
+                // a size we can't use changes nothing; the session goes on
+                log.atDebug().addKeyValue("error", e.getMessage()).log("exec resize ignored");
             }
         }
 

@@ -86,6 +86,19 @@ class ExecEndpointIT {
         }
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void everyProcessEnded() {
+        // the runtime removes nothing itself: RuntimeExec deletes each pid file once its process ended
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            if (!Files.exists(dir.resolve("exec"))) {
+                return true;
+            }
+            try (var files = Files.list(dir.resolve("exec"))) {
+                return files.findAny().isEmpty();
+            }
+        });
+    }
+
     private static ExecStart start(List<String> cmd, boolean tty, boolean interactive) {
         return new ExecStart(cmd, tty, interactive, null, null, tty ? 24 : null, tty ? 80 : null);
     }
