@@ -32,6 +32,10 @@ final class DaemonClient {
         this.mappers = mappers;
     }
 
+    UnixHttpClient http() {
+        return http;
+    }
+
     JsonMapper mapper() {
         if (mapper == null) {
             mapper = mappers.get();
@@ -97,7 +101,7 @@ final class DaemonClient {
         return new ApiException(status, code == null ? "error" : code, message == null ? data : message);
     }
 
-    private ApiException error(HttpResponse response) {
+    ApiException error(HttpResponse response) {
         try {
             // an ApiError: {"error":{"code","message"}}
             JsonNode error = mapper().readTree(response.body()).path("error");

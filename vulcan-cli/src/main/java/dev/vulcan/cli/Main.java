@@ -20,6 +20,7 @@ public final class Main {
                 .addSubcommand(new LogsCommand(root).spec())
                 .addSubcommand(new LsCommand(root).spec())
                 .addSubcommand(new KillCommand(root).spec())
+                .addSubcommand(new ExecCommand(root).spec())
                 .addSubcommand(new BackendsCommand(root).spec())
                 .addSubcommand(new NodesCommand(root).spec())
                 .addSubcommand(new StatsCommand(root).spec())

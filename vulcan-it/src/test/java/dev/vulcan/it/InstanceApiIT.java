@@ -164,6 +164,27 @@ class InstanceApiIT extends SharedDaemon {
     }
 
     @Test
+    void execRunsInARunningInstanceOnlyAndReturnsItsExitCode() {
+        create("shell", Map.of("args", List.of("/bin/sleep", "1000")));
+        action("shell", "start");
+        Cli cli = new Cli(daemon.socket);
+
+        Cli.Result ran = cli.run("exec", "-e", "WHO=exec", "shell", "--", "sh", "-c",
+                "echo out $WHO; echo err >&2; tr '\\0' ' ' < /proc/1/cmdline; exit 3");
+        assertThat(ran.exit()).as(ran.err()).isEqualTo(3);
+        assertThat(ran.out()).contains("out exec").contains("/bin/sleep 1000");
+        assertThat(ran.err()).contains("err");
+
+        action("shell", "stop");
+        Cli.Result stopped = cli.run("exec", "shell", "--", "true");
+        assertThat(stopped.exit()).isNotZero();
+        assertThat(stopped.err().strip()).doesNotContain("\n").contains("stopped");
+        Cli.Result unknown = cli.run("exec", "ghost", "--", "true");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.err()).contains("ghost");
+    }
+
+    @Test
     void badRequestsAreClearErrorsAndRecordNothing() {
         assertThat(create("dup", Map.of("cmd", "sleep 100")).status()).isEqualTo(201);
         Http.Reply dup = create("dup", Map.of("cmd", "true"));

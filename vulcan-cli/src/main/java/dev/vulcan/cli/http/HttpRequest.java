@@ -72,6 +72,19 @@ public record HttpRequest(String method, String target, Map<String, String> head
         return head.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * The head of a request whose body follows in chunks of unknown number (an exec session's frames);
+     * the connection closes after the response.
+     */
+    byte[] chunkedHead() {
+        var head = new StringBuilder(128 + target.length());
+        head.append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+        head.append("Host: vulcan\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        return head.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
     private static boolean isVisibleAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

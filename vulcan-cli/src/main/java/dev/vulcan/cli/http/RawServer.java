@@ -49,9 +49,16 @@ public final class RawServer implements AutoCloseable {
     /** The server side of one connection. */
     public static final class Connection {
         private final SocketChannel channel;
+        private final InputStream in;
 
-        Connection(SocketChannel channel) {
+        Connection(SocketChannel channel, InputStream in) {
             this.channel = channel;
+            this.in = in;
+        }
+
+        /** The rest of a chunked request body, de-chunked, as it arrives (exec sessions). */
+        public InputStream chunkedBody() {
+            return new ChunkedInputStream(in);
         }
 
         public Connection write(String text) throws IOException {
@@ -158,9 +165,10 @@ public final class RawServer implements AutoCloseable {
                 return; // close() was called
             }
             try (SocketChannel channel = accepted) {
-                Request request = read(new BufferedInputStream(Channels.newInputStream(channel)));
+                InputStream in = new BufferedInputStream(Channels.newInputStream(channel));
+                Request request = read(in);
                 requests.add(request);
-                script.answer(request, new Connection(channel));
+                script.answer(request, new Connection(channel, in));
             } catch (Exception | AssertionError e) {
                 failures.add(e);
             }

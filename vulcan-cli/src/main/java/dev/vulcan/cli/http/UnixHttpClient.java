@@ -61,6 +61,24 @@ public final class UnixHttpClient {
         }
     }
 
+    /**
+     * Sends the head of a request with a chunked body and {@code request.body()} as its first chunk,
+     * and returns once the response head has arrived; the caller then sends more chunks while it
+     * reads the response body (full duplex, as exec sessions need), and must close the result.
+     */
+    public DuplexExchange openDuplex(HttpRequest request) throws IOException {
+        SocketChannel channel = connect();
+        try {
+            DuplexExchange.Writer writer = new DuplexExchange.Writer(channel);
+            writer.chunk(request.chunkedHead(), request.body());
+            InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
+            return new DuplexExchange(readHead(channel, in, request.method()), writer);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
     /** A connection kept open across requests, for callers that send many (see {@link KeepAliveConnection}). */
     public KeepAliveConnection keepAlive() throws IOException {
         return new KeepAliveConnection(connect());

@@ -57,6 +57,9 @@ public interface InstanceDriver extends AutoCloseable {
     /** The ids of every instance that has something on this host (for sweeping what the database lost). */
     Set<String> known() throws IOException;
 
+    /** Runs a process in the instance's running sandbox (exec). */
+    ExecProcess exec(String id, ExecSpec spec) throws IOException;
+
     /** Calls {@code listener} with an instance id whenever one of its runs ends (possibly more than once). */
     void onExit(Consumer<String> listener);
 

@@ -55,6 +55,7 @@ public final class ApiServer implements AutoCloseable {
         new WorkloadEndpoints(services.workloads(), services.logs(), services.images(), new WireMapping(json)).register(router);
         new ImageEndpoints(services.images()).register(router);
         new InstanceEndpoints(services.instances(), services.volumes()).register(router);
+        new ExecEndpoint(services.instances()::exec, json).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);
 

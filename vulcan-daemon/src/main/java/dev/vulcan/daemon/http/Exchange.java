@@ -38,6 +38,16 @@ final class Exchange {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /** The raw request, for endpoints that stream the body (exec). */
+    Request request() {
+        return request;
+    }
+
+    /** The raw response, for endpoints that stream their own frames (exec). */
+    Response response() {
+        return response;
+    }
+
     String path(String name) {
         return pathParams.get(name);
     }

@@ -4,6 +4,8 @@ import com.github.f4b6a3.ulid.UlidCreator;
 import dev.vulcan.api.InstanceStatus;
 import dev.vulcan.api.InstancesPost;
 import dev.vulcan.daemon.backend.BackendUnavailableException;
+import dev.vulcan.daemon.backend.ExecProcess;
+import dev.vulcan.daemon.backend.ExecSpec;
 import dev.vulcan.daemon.backend.InstanceDriver;
 import dev.vulcan.daemon.error.ConflictException;
 import dev.vulcan.daemon.error.NotFoundException;
@@ -170,6 +172,20 @@ public final class InstanceService implements AutoCloseable {
             log.atInfo().addKeyValue("instance", name).log("instance removed");
             return last;
         });
+    }
+
+    /** Runs a process in the running instance; a stopped one is a conflict. */
+    public ExecProcess exec(String name, ExecSpec spec) throws IOException {
+        InstanceRecord record = get(name);
+        if (record.status() != InstanceStatus.RUNNING) {
+            throw new ConflictException("not_running", "instance " + name + " is " + record.status().wire()
+                    + ": start it before exec");
+        }
+        try {
+            return driver.exec(record.id(), spec);
+        } catch (BackendUnavailableException e) {
+            throw new UnavailableException("backend_unavailable", e.getMessage());
+        }
     }
 
     /** Log lines of the instance from a byte offset of its log. */

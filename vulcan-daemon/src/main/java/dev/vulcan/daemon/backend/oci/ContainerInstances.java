@@ -1,5 +1,7 @@
 package dev.vulcan.daemon.backend.oci;
 
+import dev.vulcan.daemon.backend.ExecProcess;
+import dev.vulcan.daemon.backend.ExecSpec;
 import dev.vulcan.daemon.backend.InstanceDriver;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
@@ -50,6 +52,7 @@ public final class ContainerInstances implements InstanceDriver {
     private final Path exits;
     private final Path sockets;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private RuntimeExec execs;
     private WatchService watcher;
     private Thread watching;
 
@@ -311,8 +314,20 @@ public final class ContainerInstances implements InstanceDriver {
     public Set<String> known() throws IOException {
         try (Stream<Path> dirs = Files.list(root)) {
             return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                    .filter(name -> !name.equals("exits") && !name.equals("sockets")).collect(Collectors.toSet());
+                    .filter(name -> !name.equals("exits") && !name.equals("sockets") && !name.equals("exec")).collect(Collectors.toSet());
         }
+    }
+
+    @Override
+    public ExecProcess exec(String id, ExecSpec spec) throws IOException {
+        return execs().exec(id, spec);
+    }
+
+    private synchronized RuntimeExec execs() {
+        if (execs == null) {
+            execs = new RuntimeExec(runtime.get(), processes, json, root.resolve("exec"));
+        }
+        return execs;
     }
 
     @Override
