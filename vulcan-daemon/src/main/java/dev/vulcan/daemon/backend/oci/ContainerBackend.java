@@ -82,7 +82,7 @@ public final class ContainerBackend implements Backend {
             return new BackendStatus.Unavailable("no static busybox at " + PROBE_BUSYBOX
                     + " to probe the OCI runtime with (Debian busybox-static)");
         }
-        BundleBuilder bundles = new BundleBuilder(json, processes);
+        BundleBuilder bundles = new BundleBuilder(json, new Mounts.Native());
         return switch (OciRuntime.probe(preference, stateDir.resolve("probe"), PROBE_BUSYBOX, processes, bundles)) {
             case OciRuntime.Probe.Unavailable u -> new BackendStatus.Unavailable(u.reason());
             case OciRuntime.Probe.Available a -> {
@@ -145,6 +145,8 @@ public final class ContainerBackend implements Backend {
         private final LogSink logs;
         private final StringBuilder stdout = new StringBuilder();
         private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        /** Completes when the supervising thread is done, cleanup included (it runs after the outcome). */
+        private final CompletableFuture<Void> finished = new CompletableFuture<>();
         private final long startNanos = System.nanoTime();
         private volatile String killReason;
         private volatile String killMessage;
@@ -161,6 +163,8 @@ public final class ContainerBackend implements Backend {
         }
 
         void supervise() {
+            log.atDebug().addKeyValue("container", spec.id()).addKeyValue("queued_ms", elapsed().toNanos() / 1e6)
+                    .log("container supervising");
             try {
                 if (killReason != null) {
                     outcome.complete(new Outcome.Killed(killReason, killMessage, elapsed()));
@@ -174,15 +178,21 @@ public final class ContainerBackend implements Backend {
                     }
                     logs.line(stream, line);
                 };
-                ContainerRun.Result result = containers.run(spec, tee);
-                outcome.complete(map(result));
+                // The outcome completes as the container exits; the caller's answer does not wait for the cleanup.
+                containers.run(spec, tee, result -> outcome.complete(map(result)));
             } catch (VulcanException e) {
                 outcome.complete(new Outcome.Failed(e.code(), e.getMessage(), null, elapsed()));
             } catch (IOException | RuntimeException e) {
-                log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("container run failed");
-                outcome.complete(new Outcome.Failed("backend_error", String.valueOf(e.getMessage()), null, elapsed()));
+                if (outcome.isDone()) {
+                    log.atWarn().setCause(e).addKeyValue("container", spec.id())
+                            .log("container cleanup failed; its record stays for the next sweep");
+                } else {
+                    log.atWarn().setCause(e).addKeyValue("container", spec.id()).log("container run failed");
+                    outcome.complete(new Outcome.Failed("backend_error", String.valueOf(e.getMessage()), null, elapsed()));
+                }
             } finally {
                 running.remove(spec.id());
+                finished.complete(null);
             }
         }
 
@@ -231,7 +241,7 @@ public final class ContainerBackend implements Backend {
         }
     }
 
-    /** Kills what still runs and waits for each container's cleanup. */
+    /** Kills what still runs and waits for each container's cleanup (which may outlast its outcome). */
     @Override
     public void close() {
         closed = true;
@@ -239,7 +249,7 @@ public final class ContainerBackend implements Backend {
         left.forEach(e -> e.kill("killed", "the container backend was closed"));
         for (ContainerExecution e : left) {
             try {
-                e.outcome().get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                e.finished.get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 return;
