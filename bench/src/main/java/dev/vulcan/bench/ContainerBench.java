@@ -31,7 +31,10 @@ public final class ContainerBench {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
 
     public static void main(String[] args) throws Exception {
-        boolean quick = List.of(args).contains("--quick");
+        List<String> options = List.of(args);
+        boolean quick = options.contains("--quick");
+        int at = options.indexOf("--baseline");
+        Path baseline = at < 0 || at + 1 >= args.length ? null : Path.of(args[at + 1]).toAbsolutePath().normalize();
         int runs = quick ? 30 : 200;
         int podmanRuns = quick ? 10 : 50;
         int warmUp = quick ? 20 : 100;
@@ -60,13 +63,19 @@ public final class ContainerBench {
                 notes.add("bare crun fails here: " + bare);
             }
 
-            try (DaemonUnderTest daemon = DaemonUnderTest.start(home)) {
+            // --baseline DIR: a second daemon from another checkout (built with its scripts/setup), measured
+            // beside this one in the same rounds: a before/after of a change under the same load.
+            try (DaemonUnderTest daemon = DaemonUnderTest.start(home);
+                    DaemonUnderTest before = baseline == null ? null : DaemonUnderTest.start(baseline)) {
                 ApiRuns api = ApiRuns.connect(daemon.socket(), json, work.resolve("busybox.oci.tar"));
+                ApiRuns old = before == null ? null : ApiRuns.connect(before.socket(), json, work.resolve("busybox.oci.tar"));
                 report.put("vulcan_backend", api.containerBackend());
                 for (int i = 0; i < warmUp; i++) {
                     api.runTrue();
+                    if (old != null) old.runTrue();
                 }
                 long logStart = Files.readAllLines(daemon.log()).size();
+                long oldLogStart = before == null ? 0 : Files.readAllLines(before.log()).size();
                 api.forgetLatencies();
                 // Interleaved, one of each per round: load from elsewhere on the machine hits all alike.
                 Map<String, List<Double>> seq = new LinkedHashMap<>();
@@ -78,6 +87,9 @@ public final class ContainerBench {
                     }
                     add(seq, "raw crun run, overlay rootfs", RawRuns.once(crun.command(), overlay, "crun-ov"));
                     add(seq, "Vulcan API sync (args [true])", api.runTrue());
+                    if (old != null) {
+                        add(seq, "Vulcan API sync, baseline " + baseline.getFileName(), old.runTrue());
+                    }
                     add(seq, "  wrapper alone: unshare + sh + umount, exec true", RawRuns.wrapperOnce(crun.command()));
                     add(seq, "  plain exec of true (process spawn from Java)", RawRuns.wrapperOnce(List.of()));
                 }
@@ -95,23 +107,15 @@ public final class ContainerBench {
                 }
                 // the daemon's phases of the sequential runs only (cleanup lines need VULCAN_LOG_LEVEL=DEBUG)
                 report.put("daemon_phases_sequential_median_ms", PhaseLog.summarise(daemon.log(), json, logStart));
-                long burstLogStart = Files.readAllLines(daemon.log()).size();
-                List<Double> apiConcurrent = new ArrayList<>();
-                List<Double> apiWalls = new ArrayList<>();
-                int apiFailures = 0;
-                for (int r = 0; r < rounds; r++) {
-                    ApiRuns.Burst burst = api.burst(concurrent);
-                    apiConcurrent.addAll(burst.latenciesMs());
-                    apiWalls.add(burst.wallMs());
-                    apiFailures += burst.failures().size();
-                    burst.failures().stream().limit(3).forEach(f -> notes.add("API concurrent failure: " + f));
+                if (before != null) {
+                    report.put("baseline_phases_sequential_median_ms", PhaseLog.summarise(before.log(), json, oldLogStart));
                 }
-                rows.put("Vulcan API, " + concurrent + " at once (each)", new Samples(apiConcurrent));
-                rows.put("Vulcan API, " + concurrent + " at once (wall)", new Samples(apiWalls));
-                report.put("api_concurrent_failures", apiFailures);
-                report.put("api_concurrent_rounds", rounds);
+                bursts(api, daemon, "Vulcan API", "api", concurrent, rounds, rows, report, notes, json);
+                if (old != null) {
+                    bursts(old, before, "Vulcan API baseline", "baseline", concurrent, rounds, rows, report, notes, json);
+                    old.close();
+                }
                 api.close();
-                report.put("daemon_phases_concurrent_median_ms", PhaseLog.summarise(daemon.log(), json, burstLogStart));
             }
 
             List<Path> bundles = new ArrayList<>();
@@ -157,12 +161,17 @@ public final class ContainerBench {
             f.put("ratio_median_to_raw_crun", s.median() / crunRow.median());
             figures.put(name.strip(), f);
         });
-        System.out.printf("failures at %d concurrent: API %s, raw crun %s%n", concurrent,
-                report.get("api_concurrent_failures"), report.get("raw_crun_concurrent_failures"));
+        System.out.printf("failures at %d concurrent: API %s, raw crun %s%s%n", concurrent,
+                report.get("api_concurrent_failures"), report.get("raw_crun_concurrent_failures"),
+                baseline == null ? "" : ", baseline " + report.get("baseline_concurrent_failures"));
         notes.forEach(n -> System.out.println("note: " + n));
         System.out.println("daemon phases (ms, median), sequential: " + report.get("daemon_phases_sequential_median_ms"));
         System.out.println("daemon phases (ms, median), " + concurrent + " at once: "
-                + report.get("daemon_phases_concurrent_median_ms"));
+                + report.get("api_phases_concurrent_median_ms"));
+        if (baseline != null) {
+            System.out.println("baseline phases (ms, median), sequential: " + report.get("baseline_phases_sequential_median_ms")
+                    + "; " + concurrent + " at once: " + report.get("baseline_phases_concurrent_median_ms"));
+        }
         report.put("figures", figures);
         report.put("notes", notes);
         report.put("load_average_at_end", Machine.loadAverage());
@@ -171,6 +180,29 @@ public final class ContainerBench {
         Path file = out.resolve("container-" + Instant.now().toString().replace(":", "") + ".json");
         Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
         System.out.println("wrote " + file);
+    }
+
+    /** rounds of n requests at once through one daemon's API. */
+    private static void bursts(ApiRuns api, DaemonUnderTest daemon, String row, String key, int n, int rounds,
+            Map<String, Samples> rows, Map<String, Object> report, List<String> notes, JsonMapper json) throws Exception {
+        long logStart = Files.readAllLines(daemon.log()).size();
+        List<Double> each = new ArrayList<>();
+        List<Double> walls = new ArrayList<>();
+        int failures = 0;
+        for (int r = 0; r < rounds; r++) {
+            ApiRuns.Burst burst = api.burst(n);
+            each.addAll(burst.latenciesMs());
+            walls.add(burst.wallMs());
+            failures += burst.failures().size();
+            burst.failures().stream().limit(3).forEach(f -> notes.add(row + " concurrent failure: " + f));
+        }
+        if (!each.isEmpty()) {
+            rows.put(row + ", " + n + " at once (each)", new Samples(each));
+        }
+        rows.put(row + ", " + n + " at once (wall)", new Samples(walls));
+        report.put(key + "_concurrent_failures", failures);
+        report.put(key + "_concurrent_rounds", rounds);
+        report.put(key + "_phases_concurrent_median_ms", PhaseLog.summarise(daemon.log(), json, logStart));
     }
 
     private static void add(Map<String, List<Double>> samples, String name, double ms) {
