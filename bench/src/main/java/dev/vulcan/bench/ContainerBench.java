@@ -77,21 +77,32 @@ public final class ContainerBench {
                 long logStart = Files.readAllLines(daemon.log()).size();
                 long oldLogStart = before == null ? 0 : Files.readAllLines(before.log()).size();
                 api.forgetLatencies();
-                // Interleaved, one of each per round: load from elsewhere on the machine hits all alike.
+                // Interleaved, one of each per round in a shuffled order: load from elsewhere hits every row alike,
+                // and no row always follows the same one (a container's teardown, e.g. its network namespace,
+                // finishes in the kernel after its run returned and slows whatever starts next: in a fixed order
+                // two identical daemons differed by 6 ms at the median).
+                Map<String, java.util.concurrent.Callable<Double>> variants = new LinkedHashMap<>();
+                variants.put("raw runc run", () -> RawRuns.once(runc.command(), bundle, "runc"));
+                variants.put(CRUN, () -> RawRuns.once(crun.command(), bundle, "crun"));
+                if (bare == null) {
+                    variants.put("raw crun run (bare)", () -> RawRuns.once(List.of("crun"), bundle, "crun-bare"));
+                }
+                variants.put("raw crun run, overlay rootfs", () -> RawRuns.once(crun.command(), overlay, "crun-ov"));
+                variants.put("Vulcan API sync (args [true])", api::runTrue);
+                if (old != null) {
+                    variants.put("Vulcan API sync, baseline " + baseline.getFileName(), old::runTrue);
+                }
+                variants.put("  wrapper alone: unshare + sh + umount, exec true", () -> RawRuns.wrapperOnce(crun.command()));
+                variants.put("  plain exec of true (process spawn from Java)", () -> RawRuns.wrapperOnce(List.of()));
                 Map<String, List<Double>> seq = new LinkedHashMap<>();
+                variants.keySet().forEach(name -> seq.put(name, new ArrayList<>()));
+                List<String> order = new ArrayList<>(variants.keySet());
+                java.util.Random random = new java.util.Random(42);
                 for (int i = 0; i < runs; i++) {
-                    add(seq, "raw runc run", RawRuns.once(runc.command(), bundle, "runc"));
-                    add(seq, CRUN, RawRuns.once(crun.command(), bundle, "crun"));
-                    if (bare == null) {
-                        add(seq, "raw crun run (bare)", RawRuns.once(List.of("crun"), bundle, "crun-bare"));
+                    java.util.Collections.shuffle(order, random);
+                    for (String name : order) {
+                        seq.get(name).add(variants.get(name).call());
                     }
-                    add(seq, "raw crun run, overlay rootfs", RawRuns.once(crun.command(), overlay, "crun-ov"));
-                    add(seq, "Vulcan API sync (args [true])", api.runTrue());
-                    if (old != null) {
-                        add(seq, "Vulcan API sync, baseline " + baseline.getFileName(), old.runTrue());
-                    }
-                    add(seq, "  wrapper alone: unshare + sh + umount, exec true", RawRuns.wrapperOnce(crun.command()));
-                    add(seq, "  plain exec of true (process spawn from Java)", RawRuns.wrapperOnce(List.of()));
                 }
                 seq.forEach((name, ms) -> rows.put(name, new Samples(ms)));
                 Map<String, Double> backendMs = PhaseLog.backendMsById(daemon.log(), json);
@@ -203,10 +214,6 @@ public final class ContainerBench {
         report.put(key + "_concurrent_failures", failures);
         report.put(key + "_concurrent_rounds", rounds);
         report.put(key + "_phases_concurrent_median_ms", PhaseLog.summarise(daemon.log(), json, logStart));
-    }
-
-    private static void add(Map<String, List<Double>> samples, String name, double ms) {
-        samples.computeIfAbsent(name, k -> new ArrayList<>()).add(ms);
     }
 
     private static Path busyboxArchive(Path home, Path work) throws Exception {
