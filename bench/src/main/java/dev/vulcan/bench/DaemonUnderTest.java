@@ -25,13 +25,25 @@ final class DaemonUnderTest implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(state.resolve("daemon.log").toFile()).start();
         DaemonUnderTest daemon = new DaemonUnderTest(state, process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(daemon.socket())) {
+        while (!daemon.answers()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("daemon did not start: " + Files.readString(state.resolve("daemon.log")));
+                String log = Files.readString(state.resolve("daemon.log"));
+                daemon.close();
+                throw new IllegalStateException("daemon did not start: " + log);
             }
             Thread.sleep(50);
         }
         return daemon;
+    }
+
+    /** The socket file appears before the server accepts on it: ready is when a connection succeeds. */
+    private boolean answers() {
+        if (!Files.exists(socket())) return false;
+        try (var c = new dev.vulcan.cli.http.UnixHttpClient(socket()).keepAlive()) {
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     Path socket() {
@@ -85,8 +97,18 @@ final class DaemonUnderTest implements AutoCloseable {
     public void close() throws Exception {
         process.destroy();
         process.waitFor(20, TimeUnit.SECONDS);
-        try (var files = Files.walk(state)) {
+        deleteTree(state);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
+    }
+
+    /** The daemon's log (what it wrote to stdout and stderr). */
+    Path log() {
+        return state.resolve("daemon.log");
     }
 }

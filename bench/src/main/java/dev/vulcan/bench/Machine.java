@@ -18,4 +18,14 @@ final class Machine {
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version();
     }
+
+    /** The 1, 5 and 15 minute load averages: other work on the machine skews the figures. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
 }

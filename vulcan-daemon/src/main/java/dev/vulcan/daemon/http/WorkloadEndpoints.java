@@ -59,7 +59,7 @@ final class WorkloadEndpoints {
         WorkloadSpec spec = wire.spec(ex.body(WorkloadsPost.class));
         if (spec.image() != null) {
             try {
-                images.get(ImageReference.parse(spec.image().ref()));
+                images.manifestDigest(ImageReference.parse(spec.image().ref())); // an index lookup, no blob read
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

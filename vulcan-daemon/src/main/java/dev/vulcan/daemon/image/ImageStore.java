@@ -155,6 +155,15 @@ public final class ImageStore {
         return summary(ref, descriptor);
     }
 
+    /** The manifest digest a reference names now (one index read: no blob is opened). */
+    public Digest manifestDigest(ImageReference ref) throws IOException {
+        Descriptor descriptor = index.load().get(ref.toString());
+        if (descriptor == null) {
+            throw new NotFoundException("image_not_found", "no image " + ref + " in the store");
+        }
+        return descriptor.digest();
+    }
+
     /** Forgets a reference; its blobs and layers stay until gc(). */
     public void remove(ImageReference ref) throws IOException {
         if (!index.remove(ref.toString())) {

@@ -32,19 +32,55 @@ public final class BundleBuilder {
     }
 
     private final JsonMapper json;
+    private final Mounts mounts;
+    /** Whether the upper dir is scratch (a workload's) or a writable layer mounted again at each start (an instance's). */
+    private final boolean scratchUpper;
+    /** Copies layers for user-namespace remapping. */
     private final ProcessRunner processes;
+    /**
+     * Mount overlays {@code volatile}: the upper dir is the container's scratch, deleted with its bundle and never
+     * mounted again (also not after a crash: the sweep deletes it), so its syncs are wasted work; without them
+     * the unmount (and a container's syncfs) no longer flushes the host file system's journal.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean volatileUpper = new java.util.concurrent.atomic.AtomicBoolean(true);
 
+    /** Mounts with the mount and umount commands through processes. */
     public BundleBuilder(JsonMapper json, ProcessRunner processes) {
+        this(json, new Mounts.Commands(processes), true, processes);
+    }
+
+    public BundleBuilder(JsonMapper json, Mounts mounts) {
+        this(json, mounts, true, new ProcessRunner.Native());
+    }
+
+    private BundleBuilder(JsonMapper json, Mounts mounts, boolean scratchUpper, ProcessRunner processes) {
         this.json = json;
+        this.mounts = mounts;
+        this.scratchUpper = scratchUpper;
         this.processes = processes;
+    }
+
+    /** A builder whose upper dir outlives the mount (an instance's writable layer): never volatile, reused. */
+    public BundleBuilder keepingUpper() {
+        return new BundleBuilder(json, mounts, false, processes);
+    }
+
+    /** How this builder mounts rootfs; cleanup unmounts with the same. */
+    Mounts mounts() {
+        return mounts;
     }
 
     /** Creates the bundle dir with the overlay rootfs mounted and config.json written. */
     public void build(Path bundle, List<Path> layersLowestFirst, ImageConfig image, ContainerSpec spec)
             throws IOException {
         Files.createDirectories(bundle.resolve("rootfs"));
-        Files.createDirectories(bundle.resolve("upper"));
-        Files.createDirectories(bundle.resolve("work"));
+        if (scratchUpper) {
+            Files.createDirectory(bundle.resolve("upper"));
+            Files.createDirectory(bundle.resolve("work"));
+        } else {
+            Files.createDirectories(bundle.resolve("upper"));
+            Files.createDirectories(bundle.resolve("work"));
+        }
         writeConfig(bundle, image.argv(spec.cmd(), spec.args()), image.env(), image.workingDir(), spec);
         if (spec.security().userns()) {
             layersLowestFirst = UserNamespace.shiftedLayers(layersLowestFirst, bundle.resolve("layers-userns"), processes);
@@ -55,7 +91,17 @@ public final class BundleBuilder {
         java.util.Collections.reverse(top);
         String lower = top.stream().map(Path::toString).collect(Collectors.joining(":"));
         String options = "lowerdir=" + lower + ",upperdir=" + bundle.resolve("upper") + ",workdir=" + bundle.resolve("work");
-        processes.check(List.of("mount", "-t", "overlay", "overlay", "-o", options, bundle.resolve("rootfs").toString()));
+        if (scratchUpper && volatileUpper.get()) {
+            try {
+                mounts.overlay(bundle.resolve("rootfs"), options + ",volatile");
+                return;
+            } catch (IOException e) {
+                if (!e.getMessage().contains("EINVAL")) throw e;
+                // a kernel before 5.10 has no volatile overlays: mount as before from now on
+                volatileUpper.set(false);
+            }
+        }
+        mounts.overlay(bundle.resolve("rootfs"), options);
     }
 
     /** Writes config.json for a rootfs that already exists at {@code bundle/rootfs}. */

@@ -61,7 +61,7 @@ public final class ContainerInstances implements InstanceDriver {
             Path root) throws IOException {
         this.images = images;
         this.runtime = runtime;
-        this.bundles = new BundleBuilder(json, processes);
+        this.bundles = new BundleBuilder(json, new Mounts.Native()).keepingUpper();
         this.processes = processes;
         this.json = json;
         this.root = root;

@@ -1,6 +1,8 @@
 package dev.vulcan.daemon.backend.oci;
 
 import dev.vulcan.daemon.backend.LogSink;
+import dev.vulcan.daemon.image.Digest;
+import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,7 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +48,7 @@ public final class ContainerRun {
     private final JsonMapper json;
     private final Path stateDir;
     private final Path bundleRoot;
+    private final Map<Digest, Prepared> prepared = new ConcurrentHashMap<>();
 
     public ContainerRun(OciRuntime runtime, ImageStore images, BundleBuilder bundles, ProcessRunner processes,
             JsonMapper json, Path stateDir, Path bundleRoot) {
@@ -56,6 +62,14 @@ public final class ContainerRun {
     }
 
     public Result run(ContainerSpec spec, LogSink sink) throws IOException {
+        return run(spec, sink, result -> { });
+    }
+
+    /**
+     * Runs the container; {@code onExit} gets the result as soon as it has ended, before the cleanup this call
+     * still does (and waits for), so a caller can answer while the runtime state, mount, bundle and cgroups go.
+     */
+    public Result run(ContainerSpec spec, LogSink sink, Consumer<Result> onExit) throws IOException {
         Files.createDirectories(stateDir);
         Files.createDirectories(bundleRoot);
         Path bundle = bundleRoot.resolve(spec.id());
@@ -63,38 +77,97 @@ public final class ContainerRun {
         if (Files.exists(record) || Files.exists(bundle)) {
             throw new IllegalStateException("container " + spec.id() + " already exists");
         }
+        Phases phases = new Phases();
         Files.write(record, json.writeValueAsBytes(json.createObjectNode().put("id", spec.id())
                 .put("bundle", bundle.toString())));
+        phases.mark("record_ms");
         Throwable failure = null;
+        boolean exited = false;
         try {
-            ImageConfig config = ImageConfig.read(images, spec.image(), json);
-            List<Path> layers = images.unpack(spec.image());
+            Prepared image = prepare(spec.image());
+            ImageConfig config = image.config();
+            List<Path> layers = image.layers();
+            phases.mark("image_ms");
             Path memCgroup = CGROUP_ROOT.resolve("memory").resolve(BundleBuilder.cgroupParent(spec.id()).substring(1));
             if (spec.resources().memoryBytes() > 0) {
                 Files.createDirectories(memCgroup);
                 Files.writeString(memCgroup.resolve("memory.limit_in_bytes"), Long.toString(spec.resources().memoryBytes()));
             }
+            phases.mark("cgroup_ms");
             bundles.build(bundle, layers, config, spec);
+            phases.mark("bundle_ms");
             Result result = execute(spec, bundle, sink);
+            phases.mark("run_ms");
             if (result.status() == Status.EXITED && result.exitCode() == 137 && spec.resources().memoryBytes() > 0
                     && failcnt(memCgroup) > 0) {
                 result = new Result(Status.OOM, result.exitCode(), result.elapsed());
             }
-            log.atInfo().addKeyValue("container", spec.id()).addKeyValue("status", result.status())
-                    .addKeyValue("exit_code", result.exitCode()).addKeyValue("elapsed_ms", result.elapsed().toMillis())
+            phases.log(log.atInfo().addKeyValue("container", spec.id()).addKeyValue("status", result.status())
+                    .addKeyValue("exit_code", result.exitCode()).addKeyValue("elapsed_ms", result.elapsed().toMillis()))
                     .log("container finished");
+            exited = result.status() != Status.TIMEOUT;
+            onExit.accept(result);
+            phases.mark("answer_ms");
             return result;
         } catch (IOException | RuntimeException e) {
             failure = e;
             throw e;
         } finally {
             try {
-                cleanup(spec.id(), bundle);
+                phases.mark("before_cleanup");
+                cleanup(spec.id(), bundle, exited, phases);
                 Files.deleteIfExists(record);
+                phases.mark("forget_ms");
+                phases.log(log.atDebug().addKeyValue("container", spec.id()), "answer_ms", "delete_ms", "umount_ms",
+                        "tree_ms", "cgroups_ms", "forget_ms").log("container cleaned up");
             } catch (IOException e) {
                 if (failure == null) throw e;
                 failure.addSuppressed(e);
             }
+        }
+    }
+
+    /** An image's config and unpacked layer dirs; what a manifest digest names never changes. */
+    private record Prepared(ImageConfig config, List<Path> layers) {}
+
+    /**
+     * The image's config and layers, read and unpacked on its first container and then remembered by manifest
+     * digest (the reference is resolved every time, so a re-tagged or removed image is seen at once).
+     */
+    private Prepared prepare(ImageReference ref) throws IOException {
+        Digest digest = images.manifestDigest(ref);
+        Prepared known = prepared.get(digest);
+        if (known != null && known.layers().stream().allMatch(Files::isDirectory)) {
+            return known;
+        }
+        // first container of this image, or gc removed its unpacked layers: read and unpack it (again)
+        Prepared fresh = new Prepared(ImageConfig.read(images, ref, json), images.unpack(ref));
+        if (images.manifestDigest(ref).equals(digest)) {
+            prepared.put(digest, fresh);
+        }
+        return fresh;
+    }
+
+    /** Per-phase wall times of one container, for the log (the bench reads them). */
+    private static final class Phases {
+        private static final java.util.Set<String> PRE_EXIT = java.util.Set.of("record_ms", "image_ms", "cgroup_ms",
+                "bundle_ms", "run_ms");
+        private final java.util.Map<String, Double> ms = new java.util.LinkedHashMap<>();
+        private long last = System.nanoTime();
+
+        void mark(String phase) {
+            long now = System.nanoTime();
+            ms.put(phase, Math.round((now - last) / 10_000.0) / 100.0);
+            last = now;
+        }
+
+        org.slf4j.spi.LoggingEventBuilder log(org.slf4j.spi.LoggingEventBuilder event, String... only) {
+            ms.forEach((k, v) -> {
+                if (only.length == 0 ? PRE_EXIT.contains(k) : List.of(only).contains(k)) {
+                    event.addKeyValue(k, v);
+                }
+            });
+            return event;
         }
     }
 
@@ -157,7 +230,7 @@ public final class ContainerRun {
         try (Stream<Path> records = Files.list(stateDir)) {
             for (Path record : records.filter(p -> p.toString().endsWith(".json")).toList()) {
                 JsonNode node = json.readTree(Files.readAllBytes(record));
-                cleanup(node.path("id").asString(), Path.of(node.path("bundle").asString()));
+                cleanup(node.path("id").asString(), Path.of(node.path("bundle").asString()), false, new Phases());
                 Files.deleteIfExists(record);
                 n++;
             }
@@ -165,28 +238,42 @@ public final class ContainerRun {
         return n;
     }
 
-    /** Runtime delete, overlay unmount, bundle and cgroup removal; each step tolerates what is already gone. */
-    private void cleanup(String id, Path bundle) throws IOException {
+    /**
+     * Runtime delete, overlay unmount, bundle and cgroup removal; each step tolerates what is already gone.
+     * A foreground {@code run} that ended by itself has deleted its container: when the runtime's state dir
+     * shows no trace of it, {@code delete -f} (another runtime process, through the wrapper for crun) is skipped.
+     */
+    private void cleanup(String id, Path bundle, boolean ended, Phases phases) throws IOException {
         List<String> problems = new ArrayList<>();
-        ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "-f", id), COMMAND_DEADLINE);
-        if (deleted.exitCode() != 0 && !deleted.output().contains("does not exist") && !deleted.output().contains("not found")
-                && !deleted.output().contains("No such file")) {
-            problems.add("delete: " + deleted.output().strip());
-        }
-        Path rootfs = bundle.resolve("rootfs");
-        if (isMounted(rootfs)) {
-            ProcessRunner.Result umount = processes.run(List.of("umount", rootfs.toString()), COMMAND_DEADLINE);
-            if (umount.exitCode() != 0) {
-                problems.add("umount: " + umount.output().strip());
+        if (!(ended && runtimeForgot(id))) {
+            ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "-f", id), COMMAND_DEADLINE);
+            if (deleted.exitCode() != 0 && !deleted.output().contains("does not exist") && !deleted.output().contains("not found")
+                    && !deleted.output().contains("No such file")) {
+                problems.add("delete: " + deleted.output().strip());
             }
         }
+        phases.mark("delete_ms");
+        try {
+            bundles.mounts().unmount(bundle.resolve("rootfs"));
+        } catch (IOException e) {
+            problems.add(e.getMessage());
+        }
+        phases.mark("umount_ms");
         if (problems.isEmpty()) {
             deleteTree(bundle);
         }
+        phases.mark("tree_ms");
         removeCgroups(id);
+        phases.mark("cgroups_ms");
         if (!problems.isEmpty()) {
             throw new IOException("cleanup of container " + id + " incomplete: " + String.join("; ", problems));
         }
+    }
+
+    /** True when the runtime's state root (its default, the daemon runs as root) exists without this id. */
+    private boolean runtimeForgot(String id) {
+        Path root = Path.of(runtime.kind() == OciRuntime.Kind.CRUN ? "/run/crun" : "/run/runc");
+        return Files.isDirectory(root) && !Files.exists(root.resolve(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     static boolean isMounted(Path dir) throws IOException {

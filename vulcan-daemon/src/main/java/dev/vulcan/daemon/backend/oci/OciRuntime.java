@@ -63,8 +63,12 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
                 if (preference != Preference.RUNC) {
                     String hybrid = Files.isDirectory(Path.of("/sys/fs/cgroup/unified"))
                             ? " (host cgroup layout is hybrid)" : "";
+                    // The wrapper's shell is the static busybox (its umount is an applet): 2 ms less per runtime
+                    // call than dash + util-linux umount (measured 4.1 vs 6.0 ms median, 2.5 vs 4.2 ms min).
                     for (var candidate : List.of(
                             new OciRuntime(Kind.CRUN, List.of("crun"), "", "crun"),
+                            new OciRuntime(Kind.CRUN, List.of("unshare", "-m", "--propagation", "private", busybox.toString(),
+                                    "sh", "-c", HIDE_UNIFIED, "crun"), "", "crun in a private mount namespace" + hybrid),
                             new OciRuntime(Kind.CRUN, List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
                                     HIDE_UNIFIED, "crun"), "", "crun in a private mount namespace" + hybrid))) {
                         OciRuntime ok = tryRun(candidate, bundle, processes, bundles, failures);

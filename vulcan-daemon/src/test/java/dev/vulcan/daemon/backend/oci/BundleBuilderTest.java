@@ -61,7 +61,8 @@ class BundleBuilderTest {
 
         assertThat(commands).hasSize(1);
         assertThat(commands.getFirst()).startsWith("mount", "-t", "overlay");
-        assertThat(String.join(" ", commands.getFirst())).contains("lowerdir=/l1:/l0,upperdir=" + bundle.resolve("upper"));
+        assertThat(String.join(" ", commands.getFirst())).contains("lowerdir=/l1:/l0,upperdir=" + bundle.resolve("upper"))
+                .endsWith(",volatile " + bundle.resolve("rootfs"));
     }
 
     @Test

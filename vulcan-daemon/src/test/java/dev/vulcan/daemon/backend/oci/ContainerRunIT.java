@@ -70,7 +70,7 @@ class ContainerRunIT {
     }
 
     private ContainerRun containers() {
-        return new ContainerRun(runtime, store, new BundleBuilder(JSON, PROCESSES), PROCESSES, JSON,
+        return new ContainerRun(runtime, store, new BundleBuilder(JSON, new Mounts.Native()), PROCESSES, JSON,
                 shared.resolve("state"), shared.resolve("bundles"));
     }
 
@@ -176,6 +176,46 @@ class ContainerRunIT {
         Files.writeString(shared.resolve("state").resolve(id + ".json"),
                 "{\"id\":\"" + id + "\",\"bundle\":\"" + bundle.getParent() + "\"}");
         assertThat(containers().sweep()).isEqualTo(1);
+    }
+
+    @Test
+    void theResultArrivesBeforeCleanupWhichRunStillWaitsFor() throws IOException {
+        ContainerSpec spec = spec("echo early", ContainerSpec.Resources.NONE, Duration.ofSeconds(30));
+        Path rootfs = shared.resolve("bundles").resolve(spec.id()).resolve("rootfs");
+        List<String> seenAtExit = new ArrayList<>();
+        ContainerRun.Result r = containers().run(spec, sink, result -> {
+            seenAtExit.add(result.status() + " " + result.exitCode());
+            try {
+                seenAtExit.add(ContainerRun.isMounted(rootfs) ? "mounted" : "unmounted");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(seenAtExit).containsExactly("EXITED 0", "mounted");
+        assertThat(r.exitCode()).isZero();
+        assertThat(stdout).containsExactly("early");
+        assertThat(rootfs).doesNotExist(); // and nothingLeaks checks the rest
+    }
+
+    @Test
+    void sweepUnmountsARecordedOverlay() throws IOException {
+        String id = "it-mounted-" + System.nanoTime();
+        ids.add(id);
+        Path bundle = shared.resolve("bundles").resolve(id);
+        Path lower = Files.createDirectories(bundle.resolve("lower"));
+        Files.writeString(lower.resolve("file"), "x");
+        for (String dir : List.of("rootfs", "upper", "work")) {
+            Files.createDirectories(bundle.resolve(dir));
+        }
+        Files.createDirectories(shared.resolve("state"));
+        Files.writeString(shared.resolve("state").resolve(id + ".json"),
+                "{\"id\":\"" + id + "\",\"bundle\":\"" + bundle + "\"}");
+        new Mounts.Native().overlay(bundle.resolve("rootfs"), "lowerdir=" + lower + ",upperdir=" + bundle.resolve("upper")
+                + ",workdir=" + bundle.resolve("work"));
+        assertThat(bundle.resolve("rootfs/file")).hasContent("x");
+
+        assertThat(containers().sweep()).isEqualTo(1);
+        assertThat(new Mounts.Native().unmount(bundle.resolve("rootfs"))).as("nothing left to unmount").isFalse();
     }
 
     @Test

@@ -1,0 +1,125 @@
+package dev.vulcan.bench;
+
+import dev.vulcan.daemon.backend.oci.BundleBuilder;
+import dev.vulcan.daemon.backend.oci.ContainerSpec;
+import dev.vulcan.daemon.backend.oci.Mounts;
+import dev.vulcan.daemon.backend.oci.ProcessRunner;
+import dev.vulcan.daemon.image.ImageReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * OCI bundles of the busybox image for the raw runtimes: the image's layer unpacked once into a plain
+ * directory, and per bundle a config.json written by the daemon's own {@link BundleBuilder} (the same
+ * namespaces, capabilities, mounts, cpu and pids limits as a Vulcan container of the default size), with
+ * its root pointing at the shared rootfs and its cgroup below {@code /vulcan-bench-<pid>}, which
+ * {@link #close()} removes with the bundles.
+ */
+final class RawBundles implements AutoCloseable {
+
+    static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    /** Vulcan's default workload size: 128 MB (on Vulcan's parent cgroup, not in config.json), 1 cpu. */
+    static final ContainerSpec.Resources DEFAULT_SIZE = new ContainerSpec.Resources(128L << 20, 1, 1024);
+
+    private final Path dir;
+    private final Path rootfs;
+    private final JsonMapper json;
+    private final BundleBuilder builder;
+    private final String cgroup = "vulcan-bench-" + ProcessHandle.current().pid();
+    private final List<String> imageEnv;
+    private final Mounts mounts = new Mounts.Native();
+    private final List<Path> mounted = new ArrayList<>();
+
+    private RawBundles(Path dir, Path rootfs, JsonMapper json, BundleBuilder builder, List<String> imageEnv) {
+        this.dir = dir;
+        this.rootfs = rootfs;
+        this.json = json;
+        this.builder = builder;
+        this.imageEnv = imageEnv;
+    }
+
+    /** Unpacks the single-layer OCI archive (scripts/busybox-image) into dir/rootfs. */
+    static RawBundles prepare(Path dir, Path archive, JsonMapper json) throws Exception {
+        ProcessRunner processes = new ProcessRunner.Native();
+        Path layout = Files.createDirectories(dir.resolve("layout"));
+        processes.check(List.of("tar", "-xf", archive.toString(), "-C", layout.toString()));
+        JsonNode index = json.readTree(Files.readAllBytes(layout.resolve("index.json")));
+        JsonNode manifest = json.readTree(Files.readAllBytes(blob(layout, index.get("manifests").get(0))));
+        JsonNode config = json.readTree(Files.readAllBytes(blob(layout, manifest.get("config"))));
+        Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+        for (JsonNode layer : manifest.get("layers")) {
+            processes.check(List.of("tar", "-xzf", blob(layout, layer).toString(), "-C", rootfs.toString()));
+        }
+        List<String> env = new ArrayList<>();
+        config.path("config").path("Env").forEach(e -> env.add(e.asString()));
+        return new RawBundles(dir, rootfs, json, new BundleBuilder(json, processes), env);
+    }
+
+    private static Path blob(Path layout, JsonNode descriptor) {
+        return layout.resolve("blobs/sha256").resolve(descriptor.get("digest").asString().substring("sha256:".length()));
+    }
+
+    /** A bundle dir running {@code argv} whose container may be run under any id (one at a time). */
+    Path bundle(String name, List<String> argv) throws IOException {
+        return bundle(name, argv, rootfs);
+    }
+
+    /**
+     * A bundle like {@link #bundle} whose root is an overlayfs over the unpacked layer, mounted once here
+     * (Vulcan mounts one per container): what the overlay costs the runtime inside {@code run}.
+     */
+    Path overlayBundle(String name, List<String> argv) throws IOException {
+        Path overlay = Files.createDirectories(dir.resolve("overlays").resolve(name));
+        Path merged = Files.createDirectories(overlay.resolve("rootfs"));
+        Files.createDirectories(overlay.resolve("upper"));
+        Files.createDirectories(overlay.resolve("work"));
+        mounts.overlay(merged, "lowerdir=" + rootfs + ",upperdir=" + overlay.resolve("upper") + ",workdir="
+                + overlay.resolve("work"));
+        mounted.add(merged);
+        return bundle(name, argv, merged);
+    }
+
+    private Path bundle(String name, List<String> argv, Path root) throws IOException {
+        Path bundle = Files.createDirectories(dir.resolve("bundles").resolve(name));
+        ContainerSpec spec = new ContainerSpec(name, ImageReference.parse("vulcan-bench/busybox:latest"), null, argv,
+                DEFAULT_SIZE, Duration.ofSeconds(30), false);
+        builder.writeConfig(bundle, argv, imageEnv, "/", spec);
+        ObjectNode config = (ObjectNode) json.readTree(Files.readAllBytes(bundle.resolve("config.json")));
+        ((ObjectNode) config.get("root")).put("path", root.toString());
+        ((ObjectNode) config.get("linux")).put("cgroupsPath", "/" + cgroup + "/" + name);
+        Files.write(bundle.resolve("config.json"), json.writeValueAsBytes(config));
+        return bundle;
+    }
+
+    /** Removes the bench's cgroups (the runtimes remove each container's own leaf; this is the parent). */
+    @Override
+    public void close() throws IOException {
+        for (Path m : mounted) {
+            mounts.unmount(m);
+        }
+        if (Files.isDirectory(CGROUP_ROOT)) {
+            try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
+                for (Path h : hierarchies.toList()) {
+                    Path parent = h.resolve(cgroup);
+                    if (Files.isDirectory(parent)) {
+                        try (Stream<Path> leaves = Files.list(parent)) {
+                            for (Path leaf : leaves.filter(Files::isDirectory).toList()) {
+                                Files.deleteIfExists(leaf);
+                            }
+                        }
+                        Files.deleteIfExists(parent);
+                    }
+                }
+            }
+        }
+        DaemonUnderTest.deleteTree(dir);
+    }
+}
