@@ -1,24 +1,15 @@
 package dev.vulcan.cli;
 
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan image: the group of commands on the node's image store; alone it prints its usage. */
-final class ImageCommand extends Subcommand {
+final class ImageCommand extends CommandGroup {
 
     ImageCommand(VulcanCommand root) {
-        super(root, "image", "Manage the images of the node's store: pull, import, list, inspect, remove, collect.");
-        for (Subcommand command : new Subcommand[] {new ImageLsCommand(root), new ImagePullCommand(root),
+        super(root, "image", "Manage the images of the node's store: pull, import, list, inspect, remove, collect.",
+                new ImageLsCommand(root), new ImagePullCommand(root),
                 new ImageImportCommand(root), new ImageInspectCommand(root), new ImageRmCommand(root),
-                new ImageGcCommand(root)}) {
-            spec.addSubcommand(command.spec().name(), new CommandLine(command.spec()));
-        }
-    }
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(root.err());
-        return ErrorHandler.USAGE;
+                new ImageGcCommand(root));
     }
 
     /** /v1/images/{ref}, the reference percent-encoded as one path segment. */

@@ -3,31 +3,22 @@ package dev.vulcan.cli;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /**
  * vulcan instance: the group of commands on long-lived instances; alone it prints its usage. The
  * same commands stand at the top level too (vulcan create, start, stop, ps, ...), as in Docker.
  */
-final class InstanceCommand extends Subcommand {
+final class InstanceCommand extends CommandGroup {
     /** Longer commands are cut to this many characters in tables. */
     private static final int COMMAND_WIDTH = 30;
 
     InstanceCommand(VulcanCommand root) {
-        super(root, "instance", "Manage long-lived instances: create, start, stop, restart, remove, list, inspect, logs.");
-        for (Subcommand command : new Subcommand[] {new InstanceCreateCommand(root),
+        super(root, "instance", "Manage long-lived instances: create, start, stop, restart, remove, list, inspect, logs.",
+                new InstanceCreateCommand(root),
                 InstanceActionCommand.start(root), InstanceActionCommand.stop(root), InstanceActionCommand.restart(root),
                 new InstanceRmCommand(root), new InstanceLsCommand(root, "ls"), new InstanceInspectCommand(root),
-                new LogsCommand(root)}) {
-            spec.addSubcommand(command.spec().name(), new CommandLine(command.spec()));
-        }
-    }
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(root.err());
-        return ErrorHandler.USAGE;
+                new LogsCommand(root));
     }
 
     /** /v1/instances/{name}, the name percent-encoded as one path segment. */

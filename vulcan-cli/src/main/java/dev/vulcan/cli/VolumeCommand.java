@@ -1,24 +1,15 @@
 package dev.vulcan.cli;
 
 import java.time.Instant;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /** vulcan volume: the group of commands on named volumes; alone it prints its usage. */
-final class VolumeCommand extends Subcommand {
+final class VolumeCommand extends CommandGroup {
 
     VolumeCommand(VulcanCommand root) {
-        super(root, "volume", "Manage named volumes: directories on the node that outlive the instances mounting them.");
-        for (Subcommand command : new Subcommand[] {new VolumeCreateCommand(root), new VolumeLsCommand(root),
-                new VolumeInspectCommand(root), new VolumeRmCommand(root)}) {
-            spec.addSubcommand(command.spec().name(), new CommandLine(command.spec()));
-        }
-    }
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(root.err());
-        return ErrorHandler.USAGE;
+        super(root, "volume", "Manage named volumes: directories on the node that outlive the instances mounting them.",
+                new VolumeCreateCommand(root), new VolumeLsCommand(root),
+                new VolumeInspectCommand(root), new VolumeRmCommand(root));
     }
 
     /** /v1/volumes/{name}, the name percent-encoded as one path segment. */
