@@ -148,7 +148,7 @@ public final class BundleBuilder {
         ObjectNode resources = linux.putObject("resources");
         resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
         ContainerSpec.Resources limits = spec.resources();
-        // The memory limit sits on the Vulcan-owned parent cgroup (see ContainerRun) so its failure counter
+        // The memory limit sits on the Vulcan-owned parent cgroup (see MemoryCgroup) so its failure counter
         // survives the runtime's cleanup and an OOM kill can be told from other SIGKILLs.
         if (limits.cpus() > 0) {
             long period = 100_000;

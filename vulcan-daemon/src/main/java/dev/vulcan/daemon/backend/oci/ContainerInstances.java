@@ -283,16 +283,11 @@ public final class ContainerInstances implements InstanceDriver {
             // a lost run: its container is killed first, conmon then ends by itself
             processes.run(runtime.get().argv("kill", id, "KILL"), COMMAND_DEADLINE);
         }
-        ProcessRunner.Result deleted = processes.run(runtime.get().argv("delete", "-f", id), COMMAND_DEADLINE);
-        String out = deleted.output();
-        if (deleted.exitCode() != 0 && !out.contains("does not exist") && !out.contains("not found")
-                && !out.contains("No such file")) {
-            problems.add("delete: " + out.strip());
-        }
-        Path rootfs = bundle(id).resolve("rootfs");
-        if (ContainerRun.isMounted(rootfs)) {
-            ProcessRunner.Result umount = processes.run(List.of("umount", rootfs.toString()), COMMAND_DEADLINE);
-            if (umount.exitCode() != 0) problems.add("umount: " + umount.output().strip());
+        ContainerRun.forceDelete(runtime.get(), processes, id).ifPresent(problems::add);
+        try {
+            bundles.mounts().unmount(bundle(id).resolve("rootfs"));
+        } catch (IOException e) {
+            problems.add(e.getMessage());
         }
         ContainerRun.removeCgroups(id);
         Files.deleteIfExists(sockets.resolve(id));

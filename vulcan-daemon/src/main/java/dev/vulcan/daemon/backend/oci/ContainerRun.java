@@ -88,18 +88,14 @@ public final class ContainerRun {
             ImageConfig config = image.config();
             List<Path> layers = image.layers();
             phases.mark("image_ms");
-            Path memCgroup = CGROUP_ROOT.resolve("memory").resolve(BundleBuilder.cgroupParent(spec.id()).substring(1));
-            if (spec.resources().memoryBytes() > 0) {
-                Files.createDirectories(memCgroup);
-                Files.writeString(memCgroup.resolve("memory.limit_in_bytes"), Long.toString(spec.resources().memoryBytes()));
-            }
+            MemoryCgroup.limit(spec.id(), spec.resources().memoryBytes());
             phases.mark("cgroup_ms");
             bundles.build(bundle, layers, config, spec);
             phases.mark("bundle_ms");
             Result result = execute(spec, bundle, sink);
             phases.mark("run_ms");
             if (result.status() == Status.EXITED && result.exitCode() == 137 && spec.resources().memoryBytes() > 0
-                    && failcnt(memCgroup) > 0) {
+                    && MemoryCgroup.failures(spec.id()) > 0) {
                 result = new Result(Status.OOM, result.exitCode(), result.elapsed());
             }
             phases.log(log.atInfo().addKeyValue("container", spec.id()).addKeyValue("status", result.status())
@@ -215,14 +211,6 @@ public final class ContainerRun {
         });
     }
 
-    private static long failcnt(Path memCgroup) {
-        try {
-            return Long.parseLong(Files.readString(memCgroup.resolve("memory.failcnt")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-    }
-
     /** Deletes the leftovers of every recorded container (after a crash); returns how many it cleaned. */
     public int sweep() throws IOException {
         if (!Files.isDirectory(stateDir)) return 0;
@@ -246,11 +234,7 @@ public final class ContainerRun {
     private void cleanup(String id, Path bundle, boolean ended, Phases phases) throws IOException {
         List<String> problems = new ArrayList<>();
         if (!(ended && runtimeForgot(id))) {
-            ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "-f", id), COMMAND_DEADLINE);
-            if (deleted.exitCode() != 0 && !deleted.output().contains("does not exist") && !deleted.output().contains("not found")
-                    && !deleted.output().contains("No such file")) {
-                problems.add("delete: " + deleted.output().strip());
-            }
+            forceDelete(runtime, processes, id).ifPresent(problems::add);
         }
         phases.mark("delete_ms");
         try {
@@ -268,6 +252,21 @@ public final class ContainerRun {
         if (!problems.isEmpty()) {
             throw new IOException("cleanup of container " + id + " incomplete: " + String.join("; ", problems));
         }
+    }
+
+    /**
+     * {@code <runtime> delete -f}: kills the container if it still runs and forgets it. A container the runtime
+     * does not know is not a problem; any other failure is returned.
+     */
+    static java.util.Optional<String> forceDelete(OciRuntime runtime, ProcessRunner processes, String id)
+            throws IOException {
+        ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "-f", id), COMMAND_DEADLINE);
+        String out = deleted.output();
+        if (deleted.exitCode() == 0 || out.contains("does not exist") || out.contains("not found")
+                || out.contains("No such file")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("delete: " + out.strip());
     }
 
     /** True when the runtime's state root (its default, the daemon runs as root) exists without this id. */
