@@ -260,7 +260,7 @@ public final class InstanceService implements AutoCloseable {
                 log.atInfo().addKeyValue("instance", record.name()).addKeyValue("exit_code", exitCode)
                         .addKeyValue("reason", reason).log("instance run ended");
                 boolean failed = exitCode == null || exitCode != 0 || reason != null;
-                if (stopped.wantRunning() && spec(stopped).restart().restartsAfter(failed ? 1 : 0)) {
+                if (stopped.wantRunning() && spec(stopped).restart().restartsAfter(failed)) {
                     scheduleRestart(stopped);
                 }
                 return null;

@@ -11,11 +11,11 @@ public enum RestartPolicy {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Whether a run that ended by itself with this exit code is followed by another. */
-    boolean restartsAfter(int exitCode) {
+    /** Whether a run that ended by itself is followed by another; failed: a non-zero exit, an OOM kill or a lost monitor. */
+    boolean restartsAfter(boolean failed) {
         return switch (this) {
             case NO -> false;
-            case ON_FAILURE -> exitCode != 0;
+            case ON_FAILURE -> failed;
             case ALWAYS -> true;
         };
     }

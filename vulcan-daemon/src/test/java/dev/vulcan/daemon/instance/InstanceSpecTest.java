@@ -64,11 +64,11 @@ class InstanceSpecTest {
     }
 
     @Test
-    void restartPoliciesDecideOnTheExitCode() {
-        assertThat(RestartPolicy.NO.restartsAfter(1)).isFalse();
-        assertThat(RestartPolicy.ON_FAILURE.restartsAfter(0)).isFalse();
-        assertThat(RestartPolicy.ON_FAILURE.restartsAfter(2)).isTrue();
-        assertThat(RestartPolicy.ALWAYS.restartsAfter(0)).isTrue();
+    void restartPoliciesDecideOnWhetherTheRunFailed() {
+        assertThat(RestartPolicy.NO.restartsAfter(true)).isFalse();
+        assertThat(RestartPolicy.ON_FAILURE.restartsAfter(false)).isFalse();
+        assertThat(RestartPolicy.ON_FAILURE.restartsAfter(true)).isTrue();
+        assertThat(RestartPolicy.ALWAYS.restartsAfter(false)).isTrue();
     }
 
     private static void assertCode(InstancesPost post, String code) {
