@@ -2,7 +2,6 @@ package dev.vulcan.daemon.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,15 +40,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class RegistryPullIT {
 
-    private static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
-    private static final Path SKOPEO = Path.of("/usr/bin/skopeo");
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
     @TempDir
     static Path shared;
 
-    private static Process registry;
+    private static TestRegistry registry;
     private static int registryPort;
     private static HttpServer proxy;
     private static final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
@@ -67,40 +61,15 @@ class RegistryPullIT {
 
     @BeforeAll
     static void startRegistry() throws Exception {
-        for (Path tool : List.of(REGISTRY, SKOPEO)) {
-            if (!Files.isExecutable(tool)) {
-                String why = tool + " is missing (Debian packages docker-registry and skopeo; scripts/setup installs them)";
-                if ("true".equals(System.getenv("CI"))) {
-                    throw new AssertionError(why);
-                }
-                Assumptions.abort(why);
-            }
-        }
-        registryPort = freePort();
-        Path config = shared.resolve("registry.yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                  delete:
-                    enabled: true
-                http:
-                  addr: 127.0.0.1:%d
-                """.formatted(shared.resolve("registry-data"), registryPort));
-        registry = new ProcessBuilder(REGISTRY.toString(), "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(shared.resolve("registry.log").toFile()).start();
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + registryPort + "/v2/")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        TestRegistry.requireTools();
+        registry = TestRegistry.start(shared, shared.resolve("registry-data"), null);
+        registryPort = registry.port();
 
         Path layout = shared.resolve("layout");
         TestImages.ociLayout(layout, "1", List.of(rootfs()));
         Path archive = shared.resolve("busybox.oci.tar");
         Files.write(archive, TestImages.tarOf(layout));
-        Process push = new ProcessBuilder(SKOPEO.toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
+        Process push = new ProcessBuilder(TestRegistry.SKOPEO.toString(), "--insecure-policy", "copy", "--dest-tls-verify=false",
                 "oci-archive:" + archive, "docker://127.0.0.1:" + registryPort + "/test/busybox:1")
                 .redirectErrorStream(true).start();
         String output = new String(push.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -118,8 +87,7 @@ class RegistryPullIT {
             proxy.stop(0);
         }
         if (registry != null) {
-            registry.destroy();
-            registry.waitFor(10, TimeUnit.SECONDS);
+            registry.close();
         }
     }
 
@@ -207,7 +175,7 @@ class RegistryPullIT {
 
     @Test
     void registryDownIsUnavailable() throws IOException {
-        ImageReference down = ImageReference.parse("127.0.0.1:" + freePort() + "/test/busybox:1");
+        ImageReference down = ImageReference.parse("127.0.0.1:" + TestRegistry.freePort() + "/test/busybox:1");
         assertThatThrownBy(() -> store.pull(down, PullProgress.NONE))
                 .isInstanceOf(UnavailableException.class)
                 .hasMessageContaining("unreachable")
@@ -292,12 +260,6 @@ class RegistryPullIT {
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -7,7 +7,6 @@ import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.image.RegistryTrust;
 import dev.vulcan.daemon.image.TestImages;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Runs real containers with the probed OCI runtime (crun or runc) from a tiny busybox image. */
 class ContainerRunIT {
 
-    private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final Path BUSYBOX = BusyboxLayer.BUSYBOX;
     private static final ImageReference IMAGE = ImageReference.parse("test/busybox:1");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ProcessRunner PROCESSES = new ProcessRunner.Native();
@@ -57,7 +54,7 @@ class ContainerRunIT {
         }
         System.out.println("OCI runtime: " + runtime.reason());
         Path layout = shared.resolve("layout");
-        TestImages.ociLayout(layout, null, List.of(busyboxLayer()));
+        TestImages.ociLayout(layout, null, List.of(BusyboxLayer.tar(List.of("sh", "echo", "cat", "sleep", "true", "head", "tail", "dd"))));
         store = ImageStore.open(shared.resolve("images"), JSON, RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
     }
@@ -227,30 +224,5 @@ class ContainerRunIT {
             millis.add(r.elapsed().toMillis());
         }
         System.out.println("start-to-exit of true with " + runtime.version() + " (ms): " + millis);
-    }
-
-    /** A layer with a static busybox at /bin/busybox and applet symlinks. */
-    private static byte[] busyboxLayer() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (String dir : List.of("bin/", "tmp/", "proc/", "sys/", "dev/")) {
-                tar.putArchiveEntry(new TarArchiveEntry(dir));
-                tar.closeArchiveEntry();
-            }
-            byte[] busybox = Files.readAllBytes(BUSYBOX);
-            TarArchiveEntry bin = new TarArchiveEntry("bin/busybox");
-            bin.setSize(busybox.length);
-            bin.setMode(0100755);
-            tar.putArchiveEntry(bin);
-            tar.write(busybox);
-            tar.closeArchiveEntry();
-            for (String applet : List.of("sh", "echo", "cat", "sleep", "true", "head", "tail", "dd")) {
-                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
-                link.setLinkName("busybox");
-                tar.putArchiveEntry(link);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
     }
 }

@@ -7,7 +7,6 @@ import dev.vulcan.daemon.backend.LogSink;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.image.TestImages;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class ContainerSecurityIT {
 
-    private static final Path BUSYBOX = Path.of("/bin/busybox");
+    private static final Path BUSYBOX = BusyboxLayer.BUSYBOX;
     private static final ImageReference IMAGE = ImageReference.parse("test/busybox-sec:1");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ProcessRunner PROCESSES = new ProcessRunner.Native();
@@ -66,7 +63,8 @@ class ContainerSecurityIT {
             }
         }
         Path layout = shared.resolve("layout");
-        TestImages.ociLayout(layout, null, List.of(busyboxLayer()));
+        TestImages.ociLayout(layout, null, List.of(BusyboxLayer.tar(List.of("sh", "echo", "cat", "sleep", "true", "ls", "touch", "unshare", "id",
+                "head", "tail", "stat", "grep"))));
         store = ImageStore.open(shared.resolve("images"), JSON, dev.vulcan.daemon.image.RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
     }
@@ -234,31 +232,5 @@ class ContainerSecurityIT {
 
     private static String readTrimmed(Path file) throws IOException {
         return Files.readString(file).strip();
-    }
-
-    /** A layer with a static busybox at /bin/busybox and the applets these tests call. */
-    private static byte[] busyboxLayer() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            for (String dir : List.of("bin/", "tmp/", "proc/", "sys/", "dev/")) {
-                tar.putArchiveEntry(new TarArchiveEntry(dir));
-                tar.closeArchiveEntry();
-            }
-            byte[] busybox = Files.readAllBytes(BUSYBOX);
-            TarArchiveEntry bin = new TarArchiveEntry("bin/busybox");
-            bin.setSize(busybox.length);
-            bin.setMode(0100755);
-            tar.putArchiveEntry(bin);
-            tar.write(busybox);
-            tar.closeArchiveEntry();
-            for (String applet : List.of("sh", "echo", "cat", "sleep", "true", "ls", "touch", "unshare", "id",
-                    "head", "tail", "stat", "grep")) {
-                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarArchiveEntry.LF_SYMLINK);
-                link.setLinkName("busybox");
-                tar.putArchiveEntry(link);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
     }
 }
