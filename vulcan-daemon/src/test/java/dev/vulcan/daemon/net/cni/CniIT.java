@@ -162,6 +162,23 @@ class CniIT {
     }
 
     @Test
+    void aBridgeMadeBeforehandWithoutDadAnswersIpv6AtOnce() throws IOException {
+        // The recipe for the network service: create the bridge (pinned MAC) with accept_dad=0 before the
+        // first ADD; the bridge plugin adopts it, and the IPv6 gateway is usable without the DAD pause.
+        HOST.check(List.of("ip", "link", "add", bridge, "address", "02:76:74:63:" + tag.substring(0, 2) + ":" + tag.substring(2),
+                "type", "bridge"));
+        HOST.check(List.of("sysctl", "-q", "-w", "net.ipv6.conf." + bridge + ".accept_dad=0"));
+        CniConfigList conf = network(IpPrefix.parse("10.250." + n + ".0/24"), IpPrefix.parse("fd00:9999:" + n + "::/64"));
+        Attachment a = new Attachment(prefix + "-a", namespaces.create(prefix + "-a"), "eth0");
+
+        add(conf, a, RuntimeConfig.NONE);
+
+        assertThat(HOST.check(List.of("ip", "-6", "addr", "show", "dev", bridge))).doesNotContain("tentative");
+        assertThat(ping(prefix + "-a", "fd00:9999:" + n + "::1")).isZero();
+        assertThat(ping(prefix + "-a", "10.250." + n + ".1")).isZero();
+    }
+
+    @Test
     void delAfterTheNamespaceIsGoneStillCleansUp() throws IOException {
         CniConfigList conf = network(IpPrefix.parse("10.250." + n + ".0/24"), null);
         Attachment a = new Attachment(prefix + "-a", namespaces.create(prefix + "-a"), "eth0");
