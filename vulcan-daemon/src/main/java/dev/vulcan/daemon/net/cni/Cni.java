@@ -116,13 +116,17 @@ public final class Cni {
         return resultCacheDir.resolve(network + "-" + a.containerId() + "-" + a.ifName() + ".json");
     }
 
+    /** The plugins of this list that are not installed (empty when the network can be used): for probes. */
+    public List<String> missingPlugins(CniConfigList conf) {
+        return conf.pluginTypes().stream().distinct().filter(type -> !Files.isExecutable(pluginDir.resolve(type))).toList();
+    }
+
     /** Fails before anything runs if any plugin of the list is missing, so nothing is half-made. */
     private void requirePlugins(CniConfigList conf) {
-        for (String type : conf.pluginTypes()) {
-            if (!Files.isExecutable(pluginDir.resolve(type))) {
-                throw new UnavailableException("cni_plugin_missing", "CNI plugin '" + type + "' not found in " + pluginDir
-                        + " (network '" + conf.name() + "'; install Debian's containernetworking-plugins)");
-            }
+        List<String> missing = missingPlugins(conf);
+        if (!missing.isEmpty()) {
+            throw new UnavailableException("cni_plugin_missing", "CNI plugin '" + String.join("', '", missing) + "' not found in "
+                    + pluginDir + " (network '" + conf.name() + "'; install Debian's containernetworking-plugins)");
         }
     }
 

@@ -239,5 +239,6 @@ class CniTest {
             });
         }
         assertThat(plugins.calls).isEmpty();
+        assertThat(cni.missingPlugins(conf)).containsExactly("firewall");
     }
 }
