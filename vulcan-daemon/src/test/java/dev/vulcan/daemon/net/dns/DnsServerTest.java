@@ -157,6 +157,18 @@ class DnsServerTest {
     }
 
     @Test
+    void anIdleTcpConnectionIsClosedByTheServer() throws Exception {
+        try (DnsServer quick = new DnsServer((n, q) -> List.of(WEB4), "vulcan", List.of(), Duration.ofSeconds(1),
+                Duration.ofMillis(200), threads); Socket socket = new Socket()) {
+            quick.listen("net-a", LOOPBACK, 0);
+            socket.connect(quick.addresses("net-a").getFirst());
+            socket.setSoTimeout(30_000);
+
+            assertThat(socket.getInputStream().read()).as("end of stream, not a client-side timeout").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void aLargeAnswerIsTruncatedOverUdpAndWholeOverTcp() throws Exception {
         InetSocketAddress at = listen("net-a", LOOPBACK);
         SimpleResolver udp = DnsClient.resolver(at, false, Duration.ofSeconds(10));
