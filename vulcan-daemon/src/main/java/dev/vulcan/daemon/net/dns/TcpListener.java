@@ -12,9 +12,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
@@ -36,7 +33,7 @@ final class TcpListener implements AutoCloseable {
     private final int idleMillis;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final ExecutorService connections;
+    private final Workers connections;
     private final Thread loop;
 
     TcpListener(ServerSocket server, String network, QueryHandler handler, Duration idle, ThreadFactory threads) {
@@ -44,7 +41,7 @@ final class TcpListener implements AutoCloseable {
         this.network = network;
         this.handler = handler;
         this.idleMillis = (int) Math.max(1, idle.toMillis());
-        this.connections = Executors.newThreadPerTaskExecutor(threads);
+        this.connections = new Workers(threads);
         this.loop = threads.newThread(this::accept);
         loop.start();
     }
@@ -70,9 +67,7 @@ final class TcpListener implements AutoCloseable {
                 continue;
             }
             open.add(connection);
-            try {
-                connections.execute(() -> serve(connection));
-            } catch (RejectedExecutionException closing) {
+            if (!connections.start(() -> serve(connection))) {
                 release(connection);
                 return;
             }
@@ -129,7 +124,6 @@ final class TcpListener implements AutoCloseable {
         closeQuietly(server);
         Threads.join(loop);
         open.forEach(TcpListener::closeQuietly);
-        connections.shutdownNow();
         connections.close();
     }
 

@@ -6,9 +6,6 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import org.slf4j.Logger;
@@ -28,14 +25,14 @@ final class UdpListener implements AutoCloseable {
     private final String network;
     private final QueryHandler handler;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final ExecutorService queries;
+    private final Workers queries;
     private final Thread loop;
 
     UdpListener(DatagramSocket socket, String network, QueryHandler handler, ThreadFactory threads) {
         this.socket = socket;
         this.network = network;
         this.handler = handler;
-        this.queries = Executors.newThreadPerTaskExecutor(threads);
+        this.queries = new Workers(threads);
         this.loop = threads.newThread(this::receive);
         loop.start();
     }
@@ -63,9 +60,7 @@ final class UdpListener implements AutoCloseable {
             }
             byte[] query = Arrays.copyOf(buffer, packet.getLength());
             SocketAddress client = packet.getSocketAddress();
-            try {
-                queries.execute(() -> answer(query, client));
-            } catch (RejectedExecutionException closing) {
+            if (!queries.start(() -> answer(query, client))) {
                 inFlight.release();
                 return;
             }
@@ -96,8 +91,7 @@ final class UdpListener implements AutoCloseable {
     public void close() {
         socket.close();
         Threads.join(loop);
-        // Queries waiting on an upstream are interrupted; the executor's close waits for each thread to end.
-        queries.shutdownNow();
+        // Queries waiting on an upstream are interrupted and joined.
         queries.close();
     }
 }
