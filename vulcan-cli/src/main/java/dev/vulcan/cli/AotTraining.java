@@ -45,6 +45,9 @@ public final class AotTraining {
              "node":"n1","created_at":"2025-06-01T11:55:00Z","started_at":"2025-06-01T11:55:01Z"}""";
     private static final String VOLUME = """
             {"name":"data","path":"/var/lib/vulcan/volumes/data","used_by":["web"],"created_at":"2025-06-01T11:55:00Z"}""";
+    private static final String DELEGATION = """
+            {"child":"c1","prefix":"fd00:1100::/24","uplink":"fd00:1000::1:1","created_at":"2025-06-01T11:55:00Z",
+             "route":"installed"}""";
     private static final String LOG = "{\"time\":\"2025-06-01T11:55:00Z\",\"stream\":\"%s\",\"line\":\"%s\"}";
 
     private AotTraining() {}
@@ -95,6 +98,9 @@ public final class AotTraining {
                     new Step(0, "--socket", s, "volume", "ls"),
                     new Step(0, "--socket", s, "volume", "inspect", "data"),
                     new Step(0, "--socket", s, "volume", "rm", "data"),
+                    new Step(0, "--socket", s, "subtree"),
+                    new Step(0, "--socket", s, "subtree", "delegate", "c1"),
+                    new Step(0, "--socket", s, "subtree", "release", "c1"),
                     new Step(ErrorHandler.FAILED, "--socket", s, "status", "missing"),
                     new Step(ErrorHandler.USAGE, "--socket", nowhere, "ls"),
                     new Step(ErrorHandler.USAGE, "run", "--code", "1", "--file", "x.js"),
@@ -147,6 +153,10 @@ public final class AotTraining {
                     "event: end\ndata: " + INSTANCE.formatted("running") + "\n\n");
             case "POST /v1/volumes", "GET /v1/volumes/data", "DELETE /v1/volumes/data" -> RawServer.json(200, VOLUME);
             case "GET /v1/volumes" -> RawServer.json(200, "{\"volumes\":[" + VOLUME + "]}");
+            case "GET /v1/subtree" -> RawServer.json(200, "{\"subtree\":\"fd00:1000::/20\",\"own_space\":"
+                    + "\"fd00:1000::/24\",\"bridge_subnet\":\"fd00:1000::/64\",\"delegations\":[" + DELEGATION + "]}");
+            case "POST /v1/subtree/delegations" -> RawServer.json(201, DELEGATION);
+            case "DELETE /v1/subtree/delegations/c1" -> RawServer.json(204, "");
             default -> RawServer.json(404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no such thing\"}}");
         };
         script.answer(request, connection);

@@ -17,6 +17,8 @@ import dev.vulcan.daemon.http.ApiServer;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.net.subtree.Routes;
+import dev.vulcan.daemon.net.subtree.SubtreeAllocator;
 import dev.vulcan.daemon.node.NodeIdentity;
 import dev.vulcan.daemon.store.Database;
 import dev.vulcan.daemon.workload.LimitPolicy;
@@ -39,6 +41,8 @@ public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     static final String VERSION = "0.1.0";
+    /** The default network's bridge: the node's own /64 lives on it and child uplinks attach to it. */
+    static final String BRIDGE = "vulcan0";
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private ApiServer api;
@@ -81,9 +85,13 @@ public final class Daemon implements AutoCloseable {
                 node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();
         instances.reconcile();
+        // routes to child subtrees; one that cannot be installed yet (no bridge) stays pending, never fails start-up
+        SubtreeAllocator subtree = new SubtreeAllocator(config.ipv6Subtree(), database,
+                new Routes.Ip(new ProcessRunner.Native(), null), BRIDGE, clock);
+        subtree.reconcile();
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
                 new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION,
-                        instances, volumes)));
+                        instances, volumes, subtree)));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");

@@ -2,6 +2,7 @@ package dev.vulcan.daemon;
 
 import java.net.InetSocketAddress;
 import dev.vulcan.daemon.image.RegistryTrust;
+import dev.vulcan.daemon.net.subtree.NodeSubtree;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +16,10 @@ import java.util.List;
  * @param isolateHosts Deno host processes per memory class
  * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
  * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
+ * @param ipv6Subtree the IPv6 prefix this node owns: its own networks and its child nodes' prefixes
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages) {
+        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NodeSubtree ipv6Subtree) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

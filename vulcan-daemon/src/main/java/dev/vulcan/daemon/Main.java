@@ -1,6 +1,8 @@
 package dev.vulcan.daemon;
 
+import dev.vulcan.daemon.error.VulcanException;
 import dev.vulcan.daemon.image.RegistryTrust;
+import dev.vulcan.daemon.net.subtree.NodeSubtree;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +62,11 @@ public final class Main implements Callable<Integer> {
                     + "Env VULCAN_BASE_IMAGES. Default: ${DEFAULT-VALUE}")
     Path baseImages;
 
+    @Option(names = "--ipv6-subtree", paramLabel = "CIDR", converter = SubtreeConverter.class, defaultValue = "${env:VULCAN_IPV6_SUBTREE:-fd00:1000::/20}",
+            description = "The IPv6 prefix this node owns (/60 or shorter): nibble 0 for its own networks, 1-15"
+                    + " for child nodes. Env VULCAN_IPV6_SUBTREE. Default: ${DEFAULT-VALUE}")
+    NodeSubtree ipv6Subtree;
+
     @Override
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
@@ -67,7 +74,7 @@ public final class Main implements Callable<Integer> {
                 listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts,
                 new RegistryTrust(Set.copyOf(insecureRegistries == null ? List.of() : insecureRegistries), loopbackInsecure,
                         registryCaDir == null ? List.of() : List.of(registryCaDir.toAbsolutePath())),
-                baseImages.toAbsolutePath());
+                baseImages.toAbsolutePath(), ipv6Subtree);
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
         // everything in order on the main thread and exits 0, as supervisors expect.
@@ -79,6 +86,18 @@ public final class Main implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger(Main.class).atInfo().log("stopping on signal");
         }
         return 0;
+    }
+
+    /** A bad subtree is a usage error at start-up, with the allocator's reason. */
+    static final class SubtreeConverter implements CommandLine.ITypeConverter<NodeSubtree> {
+        @Override
+        public NodeSubtree convert(String cidr) {
+            try {
+                return NodeSubtree.parse(cidr);
+            } catch (VulcanException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static InetSocketAddress parseListen(String text) {

@@ -1,7 +1,10 @@
 package dev.vulcan.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vulcan.daemon.net.IpPrefix;
+import dev.vulcan.daemon.net.subtree.NodeSubtree;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,5 +41,18 @@ class MainOptionsTest {
         if (System.getenv("VULCAN_INSECURE_REGISTRIES") == null) {
             assertThat(parse().insecureRegistries).isEqualTo(List.of());
         }
+    }
+
+    @Test
+    void theIpv6SubtreeDefaultsToTheRootOfThePlanAndRefusesWhatCannotBeSplit() {
+        if (System.getenv("VULCAN_IPV6_SUBTREE") == null) {
+            assertThat(parse().ipv6Subtree).isEqualTo(NodeSubtree.parse("fd00:1000::/20"));
+        }
+        assertThat(parse("--ipv6-subtree", "fd00:1200::/24").ipv6Subtree.bridgeSubnet())
+                .isEqualTo(IpPrefix.parse("fd00:1200::/64"));
+        assertThatThrownBy(() -> parse("--ipv6-subtree", "fd00::/64"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("cannot be split");
+        assertThatThrownBy(() -> parse("--ipv6-subtree", "10.0.0.0/8"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("IPv6");
     }
 }

@@ -7,6 +7,7 @@ import dev.vulcan.daemon.instance.InstanceService;
 import dev.vulcan.daemon.instance.Volumes;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.net.subtree.SubtreeAllocator;
 import dev.vulcan.daemon.node.NodeIdentity;
 import dev.vulcan.daemon.workload.WorkloadService;
 import java.io.IOException;
@@ -40,7 +41,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** What the API serves. */
     public record Services(WorkloadService workloads, LogStore logs, ImageStore images, BackendRegistry backends, Metrics metrics,
-            NodeIdentity node, Clock clock, String version, InstanceService instances, Volumes volumes) {}
+            NodeIdentity node, Clock clock, String version, InstanceService instances, Volumes volumes,
+            SubtreeAllocator subtree) {}
 
     private final Server server;
     private final Path socket;
@@ -56,6 +58,7 @@ public final class ApiServer implements AutoCloseable {
         new ImageEndpoints(services.images()).register(router);
         new InstanceEndpoints(services.instances(), services.volumes()).register(router);
         new ExecEndpoint(services.instances()::exec, json).register(router);
+        new SubtreeEndpoints(services.subtree()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
                 services.clock(), services.version()).register(router);
 

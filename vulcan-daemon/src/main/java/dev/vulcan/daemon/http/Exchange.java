@@ -117,6 +117,13 @@ final class Exchange {
         send(code, "application/json", json.writeValueAsString(body) + "\n");
     }
 
+    /** An answer without a body, e.g. 204 No Content. */
+    void empty(int code) {
+        status = code;
+        response.setStatus(code);
+        write(true, "");
+    }
+
     void send(int code, String contentType, String body) {
         status = code;
         response.setStatus(code);

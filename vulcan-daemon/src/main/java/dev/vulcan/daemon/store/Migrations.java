@@ -70,6 +70,16 @@ final class Migrations {
             // 4: the task cap (pids); rows from before it had the default, 1024
             """
             ALTER TABLE workloads ADD COLUMN pids_limit INTEGER NOT NULL DEFAULT 1024;
+            """,
+            // 5: IPv6 subtree delegations to child nodes (prefix and uplink kept as handed out)
+            """
+            CREATE TABLE delegations (
+                child      TEXT PRIMARY KEY,
+                nibble     INTEGER NOT NULL UNIQUE,
+                prefix     TEXT NOT NULL,
+                uplink     TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
             """);
 
     static Void apply(Connection connection) throws SQLException {
