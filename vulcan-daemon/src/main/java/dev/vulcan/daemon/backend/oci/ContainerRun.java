@@ -49,6 +49,7 @@ public final class ContainerRun {
     private final Path stateDir;
     private final Path bundleRoot;
     private final Map<Digest, Prepared> prepared = new ConcurrentHashMap<>();
+    private final CgroupWarmup cgroupWarmup = new CgroupWarmup();
 
     public ContainerRun(OciRuntime runtime, ImageStore images, BundleBuilder bundles, ProcessRunner processes,
             JsonMapper json, Path stateDir, Path bundleRoot) {
@@ -90,6 +91,8 @@ public final class ContainerRun {
             phases.mark("image_ms");
             MemoryCgroup.limit(spec.id(), spec.resources().memoryBytes());
             phases.mark("cgroup_ms");
+            // after our own cgroup writes (the warm-up holds the kernel's cgroup lock while it waits)
+            cgroupWarmup.nudge();
             bundles.build(bundle, layers, config, spec);
             phases.mark("bundle_ms");
             Result result = execute(spec, bundle, sink);
