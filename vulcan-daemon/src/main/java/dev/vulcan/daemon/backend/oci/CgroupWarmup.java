@@ -30,14 +30,33 @@ final class CgroupWarmup {
     private static final Path SELF = Path.of("/proc/self/cgroup");
 
     private final AtomicBoolean inFlight = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger starting = new java.util.concurrent.atomic.AtomicInteger();
     private final boolean enabled;
+
+    /** One container start, from its cgroup phase until its runtime is released; closing it ends the start. */
+    interface Start extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A container start begins: nudges unless another start is under way. Starts that overlap keep the kernel's
+     * state warm with their own cgroup writes, and a warm-up during a burst only holds the cgroup lock the
+     * others need (measured: 50 at once got slower with a nudge per start).
+     */
+    Start starting() {
+        if (starting.incrementAndGet() == 1) {
+            nudge();
+        }
+        return starting::decrementAndGet;
+    }
 
     CgroupWarmup() {
         this.enabled = ownProcsFile().isPresent();
     }
 
     /** Starts one no-op move unless one is already under way (it serves every start that overlaps it). */
-    void nudge() {
+    private void nudge() {
         if (!enabled || !inFlight.compareAndSet(false, true)) {
             return;
         }

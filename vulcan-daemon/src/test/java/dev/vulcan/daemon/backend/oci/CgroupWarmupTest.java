@@ -40,9 +40,11 @@ class CgroupWarmupTest {
     void theDaemonStaysInItsOwnCgroups() throws Exception {
         String before = Files.readString(Path.of("/proc/self/cgroup"));
         CgroupWarmup warmup = new CgroupWarmup();
-        warmup.nudge();
-        // a second nudge while the first is under way is dropped, not queued
-        warmup.nudge();
+        // a start overlapping another does not nudge again
+        try (CgroupWarmup.Start first = warmup.starting(); CgroupWarmup.Start second = warmup.starting()) {
+            assertThat(first).isNotNull();
+            assertThat(second).isNotNull();
+        }
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().equals("cgroup-warmup")));
         assertThat(Files.readString(Path.of("/proc/self/cgroup"))).isEqualTo(before);
