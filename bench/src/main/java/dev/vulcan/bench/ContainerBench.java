@@ -56,6 +56,8 @@ public final class ContainerBench {
             OciRuntime runc = runtime(OciRuntime.Preference.RUNC, work, processes, builder);
             OciRuntime crun = runtime(OciRuntime.Preference.CRUN, work, processes, builder);
             report.put("crun_as_vulcan_invokes_it", String.join(" ", crun.command()));
+            // what the daemon runs for workloads: the same wrapper, crun started from a sealed copy (not a raw row)
+            OciRuntime sealedCrun = crun.sealed(work.resolve("probe"), BUSYBOX, processes, builder);
             Path bundle = raw.bundle("seq", List.of("true"));
             Path overlay = raw.overlayBundle("seq-overlay", List.of("true"));
             String bare = RawRuns.tryOnce(List.of("crun"), bundle, "crun-bare");
@@ -88,6 +90,10 @@ public final class ContainerBench {
                     variants.put("raw crun run (bare)", () -> RawRuns.once(List.of("crun"), bundle, "crun-bare"));
                 }
                 variants.put("raw crun run, overlay rootfs", () -> RawRuns.once(crun.command(), overlay, "crun-ov"));
+                if (!sealedCrun.equals(crun)) {
+                    variants.put("  crun as above, started from a sealed copy", () -> RawRuns.once(sealedCrun.command(),
+                            bundle, "crun-sealed"));
+                }
                 variants.put("Vulcan API sync (args [true])", api::runTrue);
                 if (old != null) {
                     variants.put("Vulcan API sync, baseline " + baseline.getFileName(), old::runTrue);

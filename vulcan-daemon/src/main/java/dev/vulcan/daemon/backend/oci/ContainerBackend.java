@@ -100,7 +100,9 @@ public final class ContainerBackend implements Backend {
             case OciRuntime.Probe.Unavailable u -> new BackendStatus.Unavailable(u.reason());
             case OciRuntime.Probe.Available a -> {
                 runtime = a.runtime();
-                containers = new ContainerRun(a.runtime(), images, bundles, processes, json,
+                // workloads' runtime calls are the daemon's own: they may use a sealed copy that dies with it
+                OciRuntime forWorkloads = a.runtime().sealed(stateDir.resolve("probe"), PROBE_BUSYBOX, processes, bundles);
+                containers = new ContainerRun(forWorkloads, images, bundles, processes, json,
                         stateDir.resolve("containers"), stateDir.resolve("bundles"));
                 try {
                     // io dirs outlive only a crashed daemon: nothing of this one runs before its probe
@@ -119,7 +121,7 @@ public final class ContainerBackend implements Backend {
                                 + " daemon's private state dir as the remapped root";
                 yield new BackendStatus.Available(a.runtime().version(), Map.of(
                         "runtime", a.runtime().kind().name().toLowerCase(java.util.Locale.ROOT),
-                        "why", a.runtime().reason(),
+                        "why", forWorkloads.reason(),
                         "command", String.join(" ", a.runtime().command()),
                         "seccomp", "default profile (docs/runtimes.md)",
                         "userns", usernsRefusal == null ? "available: root is host uid " + UserNamespace.HOST_BASE

@@ -49,6 +49,7 @@ public final class ContainerRun {
     private final Path stateDir;
     private final Path bundleRoot;
     private final Map<Digest, Prepared> prepared = new ConcurrentHashMap<>();
+    private final CgroupWarmup cgroupWarmup = new CgroupWarmup();
 
     public ContainerRun(OciRuntime runtime, ImageStore images, BundleBuilder bundles, ProcessRunner processes,
             JsonMapper json, Path stateDir, Path bundleRoot) {
@@ -90,9 +91,20 @@ public final class ContainerRun {
             phases.mark("image_ms");
             MemoryCgroup.limit(spec.id(), spec.resources().memoryBytes());
             phases.mark("cgroup_ms");
-            bundles.build(bundle, layers, config, spec);
+            java.util.Optional<GatedRun> gated;
+            // after our own cgroup writes (the warm-up holds the kernel's cgroup lock while it waits)
+            try (CgroupWarmup.Start warm = cgroupWarmup.starting()) {
+                // the runtime's process is spawned while the bundle is built and waits for it (GatedRun)
+                gated = GatedRun.start(runtime, ContainerBackend.PROBE_BUSYBOX, bundle, spec.id());
+                try {
+                    bundles.build(bundle, layers, config, spec);
+                } catch (IOException | RuntimeException e) {
+                    gated.ifPresent(GatedRun::abandon);
+                    throw e;
+                }
+            }
             phases.mark("bundle_ms");
-            Result result = execute(spec, bundle, sink);
+            Result result = execute(spec, bundle, sink, gated);
             phases.mark("run_ms");
             if (result.status() == Status.EXITED && result.exitCode() == 137 && spec.resources().memoryBytes() > 0
                     && MemoryCgroup.failures(spec.id()) > 0) {
@@ -167,10 +179,12 @@ public final class ContainerRun {
         }
     }
 
-    private Result execute(ContainerSpec spec, Path bundle, LogSink sink) throws IOException {
+    private Result execute(ContainerSpec spec, Path bundle, LogSink sink, java.util.Optional<GatedRun> gated)
+            throws IOException {
         long start = System.nanoTime();
-        Process p = new ProcessBuilder(runtime.argv("run", "--bundle", bundle.toString(), spec.id()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = gated.isPresent() ? gated.get().release()
+                : new ProcessBuilder(runtime.argv("run", "--bundle", bundle.toString(), spec.id()))
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         Thread out = pump(p.getInputStream(), LogSink.Stream.STDOUT, sink);
         Thread err = pump(p.getErrorStream(), LogSink.Stream.STDERR, sink);
         try {

@@ -32,7 +32,8 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
         record Unavailable(String reason) implements Probe {}
     }
 
-    static final String HIDE_UNIFIED = "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun \"$@\"";
+    /** The wrapper's script: $0 is the runtime binary (its name, or a path such as a {@link SealedBinary}). */
+    static final String HIDE_UNIFIED = "umount /sys/fs/cgroup/unified 2>/dev/null; exec \"$0\" \"$@\"";
     private static final Duration DEADLINE = Duration.ofSeconds(10);
 
     public OciRuntime {
@@ -54,12 +55,8 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
     public static Probe probe(Preference preference, Path scratch, Path busybox, ProcessRunner processes, BundleBuilder bundles) {
         List<String> failures = new ArrayList<>();
         try {
-            Files.createDirectories(scratch);
-            Path bundle = Files.createTempDirectory(scratch, "probe-");
+            Path bundle = probeBundle(scratch, busybox);
             try {
-                Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
-                Files.copy(busybox, bin.resolve("busybox"));
-                Files.createSymbolicLink(bin.resolve("true"), Path.of("busybox"));
                 if (preference != Preference.RUNC) {
                     String hybrid = Files.isDirectory(Path.of("/sys/fs/cgroup/unified"))
                             ? " (host cgroup layout is hybrid)" : "";
@@ -92,6 +89,54 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
         }
         return new Probe.Unavailable("no usable OCI runtime (" + preference.name().toLowerCase(Locale.ROOT) + "): "
                 + String.join("; ", failures));
+    }
+
+    /** A bundle dir whose rootfs is the static busybox as /bin/true (its config is written per candidate). */
+    private static Path probeBundle(Path scratch, Path busybox) throws IOException {
+        Files.createDirectories(scratch);
+        Path bundle = Files.createTempDirectory(scratch, "probe-");
+        Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
+        Files.copy(busybox, bin.resolve("busybox"));
+        Files.createSymbolicLink(bin.resolve("true"), Path.of("busybox"));
+        return bundle;
+    }
+
+    /** The runtime binary this command ends with (the wrapper's $0, or the whole command). */
+    String binary() {
+        return command.getLast();
+    }
+
+    /**
+     * This runtime started from a sealed copy of its binary ({@link SealedBinary}: no re-exec per call), when a
+     * real run of the probe's busybox container works that way here; otherwise this runtime as it is. The copy
+     * lives as long as this process: use the result only for what this process runs itself.
+     */
+    public OciRuntime sealed(Path scratch, Path busybox, ProcessRunner processes, BundleBuilder bundles) {
+        List<String> failures = new ArrayList<>();
+        try {
+            java.util.Optional<Path> copy = SealedBinary.of(binary());
+            if (copy.isEmpty()) {
+                return this;
+            }
+            List<String> argv = new ArrayList<>(command.subList(0, command.size() - 1));
+            argv.add(copy.get().toString());
+            String name = kind.name().toLowerCase(Locale.ROOT);
+            OciRuntime candidate = new OciRuntime(kind, argv, version, name + " (started from a sealed copy)");
+            Path bundle = probeBundle(scratch, busybox);
+            try {
+                if (tryRun(candidate, bundle, processes, bundles, failures) != null) {
+                    return new OciRuntime(kind, argv, version, reason + "; started from a sealed copy of "
+                            + SealedBinary.resolve(binary()).orElseThrow() + " (no re-exec per call)");
+                }
+            } finally {
+                ContainerRun.deleteTree(bundle);
+            }
+        } catch (IOException | RuntimeException e) {
+            failures.add(e.getMessage());
+        }
+        org.slf4j.LoggerFactory.getLogger(OciRuntime.class).atWarn().addKeyValue("why", String.join("; ", failures))
+                .log("the OCI runtime cannot start from a sealed copy; it re-executes itself on every call");
+        return this;
     }
 
     private static OciRuntime tryRun(OciRuntime candidate, Path bundle, ProcessRunner processes, BundleBuilder bundles,
