@@ -46,7 +46,7 @@ public final class QemuDriver implements VmDriver {
     private final ExecutorService spawner =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().name("qemu-spawner").factory());
 
-    private QemuDriver(Path binary, TscFrequency tsc, JsonMapper json, String version) {
+    QemuDriver(Path binary, TscFrequency tsc, JsonMapper json, String version) {
         this.binary = binary;
         this.tsc = tsc;
         this.json = json;
