@@ -108,7 +108,14 @@ public final class AgentClient implements AutoCloseable {
     private synchronized void send(AgentFrame frame, long until) throws IOException {
         ByteBuffer out = frame.encode();
         while (out.hasRemaining()) {
-            if (channel.write(out) == 0) {
+            int written;
+            try {
+                written = channel.write(out);
+            } catch (IOException e) {
+                // broken pipe or reset: the VMM exited
+                throw new AgentException(AgentException.Reason.CLOSED, "the agent's channel closed: " + e.getMessage());
+            }
+            if (written == 0) {
                 // The guest reads slowly: wait until the socket drains, with the same deadline.
                 try (Selector writable = Selector.open()) {
                     channel.register(writable, SelectionKey.OP_WRITE);
