@@ -416,9 +416,41 @@ static void run(const struct request *r, int sigfd) {
         send_done(DONE_NOT_STARTED, 127, now_us() - start, why);
         return;
     }
-    int out_open = 1, err_open = 1, exited = 0, status = 0, timed_out = 0, host_open = 1;
+    int out_open = 1, err_open = 1, exited = 0, status = 0, timed_out = 0, host_open = 1, stdin_blocked = 0;
+    size_t stdin_off = 0;
+    if (in[1] >= 0) fcntl(in[1], F_SETFL, O_NONBLOCK);
     uint64_t deadline = r->timeout_ms ? start + (uint64_t) r->timeout_ms * 1000 : 0, drain_until = 0;
     while (out_open || err_open || !exited) {
+        /* Frames already buffered first: stdin may have arrived together with the exec request. */
+        struct frame f;
+        stdin_blocked = 0;
+        while (next_frame(&f)) {
+            if (f.type == T_STDIN && in[1] >= 0) {
+                if (f.len == 0) {
+                    close(in[1]);
+                    in[1] = -1;
+                } else {
+                    /* Non-blocking: a command that does not read its stdin must not stall the agent. */
+                    ssize_t n = write(in[1], f.payload + stdin_off, f.len - stdin_off);
+                    if (n > 0) stdin_off += n;
+                    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                        close(in[1]); /* EPIPE: the command closed its stdin; the rest is dropped */
+                        in[1] = -1;
+                    } else if (stdin_off < f.len) {
+                        stdin_blocked = 1;
+                        break;
+                    }
+                }
+                stdin_off = 0;
+            } else if (f.type == T_SIGNAL && f.len == 4) {
+                kill(-pid, (int) get32(f.payload));
+            } else if (f.type == T_STDIN) {
+                /* stdin already closed: dropped */
+            } else {
+                send_error("only stdin and signal frames are accepted while a command runs");
+            }
+            consume(&f);
+        }
         uint64_t now = now_us();
         if (exited && now >= drain_until) break;
         if (!exited && deadline && now >= deadline && !timed_out) {
@@ -429,13 +461,15 @@ static void run(const struct request *r, int sigfd) {
         long wait_ms = -1;
         if (exited) wait_ms = (long) ((drain_until - now) / 1000) + 1;
         else if (deadline && !timed_out) wait_ms = (long) ((deadline - now) / 1000) + 1;
-        struct pollfd fds[4] = {
+        /* While stdin is backed up, nothing more is read from the host (the buffer holds the frame). */
+        struct pollfd fds[5] = {
             {out_open ? out[0] : -1, POLLIN, 0},
             {err_open ? err[0] : -1, POLLIN, 0},
             {sigfd, POLLIN, 0},
-            {host_open ? port : -1, POLLIN, 0},
+            {host_open && !stdin_blocked ? port : -1, POLLIN, 0},
+            {stdin_blocked ? in[1] : -1, POLLOUT, 0},
         };
-        if (poll(fds, 4, (int) wait_ms) < 0) {
+        if (poll(fds, 5, (int) wait_ms) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
@@ -460,24 +494,6 @@ static void run(const struct request *r, int sigfd) {
             if (fill() < 0) host_open = 0;
         } else if (fds[3].revents & (POLLHUP | POLLERR)) {
             host_open = 0;
-        }
-        struct frame f;
-        while (next_frame(&f)) {
-            if (f.type == T_STDIN && in[1] >= 0) {
-                if (f.len == 0) {
-                    close(in[1]);
-                    in[1] = -1;
-                } else {
-                    write_all(in[1], f.payload, f.len);
-                }
-            } else if (f.type == T_SIGNAL && f.len == 4) {
-                kill(-pid, (int) get32(f.payload));
-            } else if (f.type == T_STDIN) {
-                /* stdin already closed: dropped */
-            } else {
-                send_error("only stdin and signal frames are accepted while a command runs");
-            }
-            consume(&f);
         }
         if (!host_open && !exited) {
             /* The host went away mid-command: nobody will read the result. */

@@ -133,6 +133,13 @@ class MicroVmIT {
             assertThat(env.succeeded()).isTrue();
             assertThat(envCwd.out()).isEqualTo("hi there\n/tmp\nfrom stdin");
 
+            // Stdin larger than a pipe holds: read in full by one command, ignored by another.
+            byte[] big = "x".repeat(300_000).getBytes(StandardCharsets.UTF_8);
+            Output counted = new Output();
+            assertThat(agent.exec(CommandRequest.of("wc", "-c").withStdin(big), counted, COMMAND).succeeded()).isTrue();
+            assertThat(counted.out().strip()).isEqualTo("300000");
+            assertThat(agent.exec(CommandRequest.of("true").withStdin(big), new Output(), COMMAND).succeeded()).isTrue();
+
             CommandResult missing = agent.exec(CommandRequest.of("/no/such/program"), new Output(), COMMAND);
             assertThat(missing.kind()).isEqualTo(CommandResult.Kind.NOT_STARTED);
             assertThat(missing.message()).contains("/no/such/program").contains("No such file");
