@@ -4,6 +4,7 @@ import dev.vulcan.api.Isolation;
 import dev.vulcan.daemon.backend.Backend;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
+import dev.vulcan.daemon.backend.microvm.MicroVmBackend;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
 import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
@@ -127,13 +128,15 @@ public final class Daemon implements AutoCloseable {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
-                    containers);
+                    containers,
+                    // shell code only, in the busybox initramfs: OCI rootfs images come later (issue 6)
+                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm")),
+                            JsonMapper.builder().build()));
         }
 
         static Map<Isolation, String> notBuilt() {
             return Map.of(
-                    Isolation.GVISOR, "not implemented yet on this node (gVisor backend: issue 5)",
-                    Isolation.MICROVM, "not implemented yet on this node (QEMU microVM backend: issue 6)");
+                    Isolation.GVISOR, "not implemented yet on this node (gVisor backend: issue 5)");
         }
     }
 }

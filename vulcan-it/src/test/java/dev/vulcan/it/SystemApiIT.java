@@ -26,11 +26,14 @@ class SystemApiIT extends SharedDaemon {
         assertThat(container.get("available").asBoolean()).as(container.toString()).isTrue();
         assertThat(container.get("runtimes").toString()).contains("oci");
         assertThat(container.get("filesystem").asString()).isEqualTo("overlayfs on image layers");
-        for (String missing : new String[] {"gvisor", "microvm"}) {
-            JsonNode b = find(backends, missing);
-            assertThat(b.get("available").asBoolean()).isFalse();
-            assertThat(b.get("reason").asString()).isNotBlank();
-        }
+        JsonNode microvm = find(backends, "microvm");
+        assertThat(microvm.get("available").asBoolean()).as(microvm.toString()).isTrue();
+        assertThat(microvm.get("runtimes").toString()).contains("shell");
+        assertThat(microvm.get("details").get("accelerator").asString()).isIn("kvm", "tcg");
+        assertThat(microvm.get("details").get("accelerator_reason").asString()).isNotBlank();
+        JsonNode gvisor = find(backends, "gvisor");
+        assertThat(gvisor.get("available").asBoolean()).isFalse();
+        assertThat(gvisor.get("reason").asString()).isNotBlank();
     }
 
     @Test

@@ -1,0 +1,584 @@
+/*
+ * vulcan-agent: PID 1 of Vulcan's microVM guests.
+ *
+ * It mounts the kernel file systems, loads the virtio modules listed in /etc/vulcan/modules (the
+ * cloud kernel builds its virtio drivers as modules), opens the virtio-serial port named
+ * "vulcan.agent" and then serves the host one request at a time over it until told to power off.
+ * The wire protocol is documented in docs/runtimes.md ("microVM guest agent protocol") and mirrored
+ * by dev.vulcan.daemon.backend.microvm.AgentClient. Built static: the initramfs has no libc.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define AGENT_VERSION "vulcan-agent/1"
+#define PORT_NAME "vulcan.agent"
+#define MAX_PAYLOAD (1u << 20)
+#define CHUNK 32768
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* How long output is still read after the command exited (a daemonised grandchild may keep the pipes). */
+#define DRAIN_MS 500
+
+/* Frame types; see docs/runtimes.md. */
+enum {
+    T_HELLO = 'H', T_EXEC = 'X', T_STDIN = 'I', T_SIGNAL = 'K', T_POWEROFF = 'P',
+    T_STDOUT = 'O', T_STDERR = 'E', T_DONE = 'D', T_ERROR = 'F',
+};
+enum { DONE_EXITED = 0, DONE_SIGNALED = 1, DONE_TIMEOUT = 2, DONE_NOT_STARTED = 3 };
+#define EXEC_STDIN 1u
+
+static int port = -1;
+
+static void logf_(const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (n > (int) sizeof line - 2) n = sizeof line - 2;
+    line[n++] = '\n';
+    int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void) !write(fd, "vulcan-agent: ", 14);
+        (void) !write(fd, line, n);
+        close(fd);
+    }
+}
+
+static void power_off(void) {
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;) pause();
+}
+
+static void die(const char *what) {
+    logf_("fatal: %s: %s", what, strerror(errno));
+    power_off();
+}
+
+static uint64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000u + ts.tv_nsec / 1000;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+}
+
+/* ---------------------------------------------------------------- boot ----- */
+
+static void mount_kernel_fs(void) {
+    mkdir("/proc", 0555);
+    mkdir("/sys", 0555);
+    mkdir("/dev", 0755);
+    mkdir("/tmp", 01777);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY) die("mount /proc");
+    if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 && errno != EBUSY) die("mount /sys");
+    if (mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755") < 0 && errno != EBUSY) die("mount /dev");
+    mkdir("/dev/pts", 0755);
+    mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+    mkdir("/dev/shm", 01777);
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+}
+
+/* Module parameters given on the kernel command line as name.key=value, as modprobe passes them. */
+static void module_params(const char *cmdline, const char *module, char *out, size_t cap) {
+    out[0] = 0;
+    size_t used = 0, len = strlen(module);
+    const char *p = cmdline;
+    while (*p) {
+        while (*p == ' ' || *p == '\n') p++;
+        const char *end = p;
+        while (*end && *end != ' ' && *end != '\n') end++;
+        int match = (size_t) (end - p) > len + 1 && p[len] == '.';
+        for (size_t i = 0; match && i < len; i++) {
+            char a = p[i] == '-' ? '_' : p[i], b = module[i] == '-' ? '_' : module[i];
+            if (a != b) match = 0;
+        }
+        if (match) {
+            size_t n = end - p - len - 1;
+            if (used + n + 2 < cap) {
+                if (used) out[used++] = ' ';
+                memcpy(out + used, p + len + 1, n);
+                used += n;
+                out[used] = 0;
+            }
+        }
+        p = end;
+    }
+}
+
+/* Loads each module listed (one path a line, dependencies first) with finit_module(2). */
+static void load_modules(void) {
+    char cmdline[4096] = "";
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
+        cmdline[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    FILE *list = fopen("/etc/vulcan/modules", "re");
+    if (!list) return;
+    char path[512];
+    while (fgets(path, sizeof path, list)) {
+        path[strcspn(path, "\r\n")] = 0;
+        if (!path[0] || path[0] == '#') continue;
+        char name[128];
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t blen = strcspn(base, ".");
+        if (blen >= sizeof name) blen = sizeof name - 1;
+        memcpy(name, base, blen);
+        name[blen] = 0;
+        char params[1024];
+        module_params(cmdline, name, params, sizeof params);
+        int mfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (mfd < 0) {
+            logf_("module %s: %s", path, strerror(errno));
+            continue;
+        }
+        if (syscall(SYS_finit_module, mfd, params, 0) < 0 && errno != EEXIST) logf_("module %s: %s", name, strerror(errno));
+        close(mfd);
+    }
+    fclose(list);
+}
+
+/* Finds the virtio-serial port by its name; the device node appears once virtio_console has probed. */
+static int open_port(void) {
+    for (int attempt = 0; attempt < 2000; attempt++) {
+        DIR *dir = opendir("/sys/class/virtio-ports");
+        struct dirent *e;
+        while (dir && (e = readdir(dir))) {
+            if (e->d_name[0] == '.') continue;
+            char path[300], name[64] = "";
+            snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            ssize_t n = read(fd, name, sizeof name - 1);
+            close(fd);
+            name[n > 0 ? n : 0] = 0;
+            name[strcspn(name, "\n")] = 0;
+            if (strcmp(name, PORT_NAME) != 0) continue;
+            snprintf(path, sizeof path, "/dev/%s", e->d_name);
+            int p = open(path, O_RDWR | O_CLOEXEC);
+            if (p >= 0) {
+                closedir(dir);
+                logf_("control channel %s", path);
+                return p;
+            }
+        }
+        if (dir) closedir(dir);
+        sleep_ms(5);
+    }
+    errno = ENODEV;
+    die("no virtio-serial port named " PORT_NAME);
+    return -1;
+}
+
+/* ------------------------------------------------------------- framing ----- */
+
+static void write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            die("write to host");
+        }
+        p += n;
+        len -= n;
+    }
+}
+
+static void put32(unsigned char *p, uint32_t v) {
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+static uint32_t get32(const unsigned char *p) {
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | p[3];
+}
+
+static void send_frame(int type, const void *payload, uint32_t len) {
+    unsigned char head[5] = {(unsigned char) type};
+    put32(head + 1, len);
+    write_all(port, head, 5);
+    if (len) write_all(port, payload, len);
+}
+
+static void send_error(const char *message) {
+    send_frame(T_ERROR, message, strlen(message));
+}
+
+/* Incoming bytes from the host; frames are taken from the front once complete. */
+static unsigned char *inbuf;
+static size_t inlen;
+
+/* Reads what the port has. Returns 0 on success, -1 while the host side is not connected. */
+static int fill(void) {
+    ssize_t n = read(port, inbuf + inlen, MAX_PAYLOAD + 5 - inlen);
+    if (n > 0) {
+        inlen += n;
+        return 0;
+    }
+    if (n < 0 && errno == EINTR) return 0;
+    /* EOF: the host is not connected (yet, or any more). virtio-serial polls as HUP meanwhile. */
+    return -1;
+}
+
+struct frame {
+    int type;
+    uint32_t len;
+    unsigned char *payload;
+};
+
+/* Takes one complete frame from the buffer; the payload stays valid until consume(). */
+static int next_frame(struct frame *f) {
+    if (inlen < 5) return 0;
+    uint32_t len = get32(inbuf + 1);
+    if (len > MAX_PAYLOAD) {
+        send_error("frame too large");
+        inlen = 0;
+        return 0;
+    }
+    if (inlen < 5 + len) return 0;
+    f->type = inbuf[0];
+    f->len = len;
+    f->payload = inbuf + 5;
+    return 1;
+}
+
+static void consume(const struct frame *f) {
+    size_t used = 5 + f->len;
+    memmove(inbuf, inbuf + used, inlen - used);
+    inlen -= used;
+}
+
+/* Blocks until a whole frame is buffered, waiting out host disconnects. */
+static void read_frame(struct frame *f) {
+    while (!next_frame(f)) {
+        if (fill() < 0) sleep_ms(10);
+    }
+}
+
+/* ---------------------------------------------------------------- exec ----- */
+
+struct request {
+    uint32_t flags, timeout_ms, argc, envc;
+    char *cwd;
+    char **argv, **env;
+};
+
+/* Parses an exec payload: u32 flags, timeout_ms, argc, envc, then NUL-terminated cwd, argv..., env.... */
+static const char *parse_request(unsigned char *p, uint32_t len, struct request *r) {
+    if (len < 16) return "exec request too short";
+    r->flags = get32(p);
+    r->timeout_ms = get32(p + 4);
+    r->argc = get32(p + 8);
+    r->envc = get32(p + 12);
+    if (r->argc == 0) return "exec request without argv";
+    if (r->argc > 65536 || r->envc > 65536) return "exec request with too many strings";
+    uint32_t total = 1 + r->argc + r->envc, found = 0;
+    char **strings = calloc(total + 2, sizeof(char *));
+    if (!strings) return "out of memory";
+    size_t at = 16;
+    while (found < total && at < len) {
+        char *s = (char *) p + at;
+        char *nul = memchr(s, 0, len - at);
+        if (!nul) break;
+        strings[found++] = s;
+        at = (nul - (char *) p) + 1;
+    }
+    if (found < total || at != len) {
+        free(strings);
+        return "exec request strings malformed";
+    }
+    r->cwd = strings[0];
+    /* argv and env share the array: argv[argc] and env[envc] must be NULL, so shift env by one. */
+    r->argv = malloc((r->argc + 1) * sizeof(char *));
+    r->env = malloc((r->envc + 2) * sizeof(char *));
+    if (!r->argv || !r->env) return "out of memory";
+    memcpy(r->argv, strings + 1, r->argc * sizeof(char *));
+    r->argv[r->argc] = NULL;
+    int has_path = 0;
+    for (uint32_t i = 0; i < r->envc; i++) {
+        r->env[i] = strings[1 + r->argc + i];
+        if (strncmp(r->env[i], "PATH=", 5) == 0) has_path = 1;
+    }
+    r->env[r->envc] = has_path ? NULL : (char *) DEFAULT_PATH;
+    r->env[r->envc + 1] = NULL;
+    free(strings);
+    return NULL;
+}
+
+static void send_done(int kind, int32_t code, uint64_t duration_us, const char *message) {
+    size_t mlen = message ? strlen(message) : 0;
+    unsigned char buf[13 + 256];
+    if (mlen > 256) mlen = 256;
+    buf[0] = kind;
+    put32(buf + 1, (uint32_t) code);
+    put32(buf + 5, (uint32_t) (duration_us >> 32));
+    put32(buf + 9, (uint32_t) duration_us);
+    if (mlen) memcpy(buf + 13, message, mlen);
+    send_frame(T_DONE, buf, 13 + mlen);
+}
+
+static sigset_t blocked;
+
+/* Forks the command in its own session with pipes for stdio; returns its pid or -1 with a message. */
+static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], char *why, size_t whylen) {
+    int report[2];
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    in[0] = in[1] = -1;
+    if ((r->flags & EXEC_STDIN) && pipe2(in, O_CLOEXEC) < 0) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, whylen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        sigprocmask(SIG_UNBLOCK, &blocked, NULL);
+        setsid();
+        int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
+        dup2(stdin_fd, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        const char *stage = "chdir";
+        if (r->cwd[0] == 0 || chdir(r->cwd) == 0) {
+            stage = "exec";
+            execvpe(r->argv[0], r->argv, r->env);
+        }
+        char msg[300];
+        int n = snprintf(msg, sizeof msg, "%s %s: %s", stage, stage[0] == 'c' ? r->cwd : r->argv[0], strerror(errno));
+        (void) !write(report[1], msg, n);
+        _exit(127);
+    }
+    close(report[1]);
+    close(out[1]);
+    close(err[1]);
+    if (in[0] >= 0) close(in[0]);
+    /* exec closes the report pipe (CLOEXEC): EOF with no bytes means the command started. */
+    ssize_t n;
+    while ((n = read(report[0], why, whylen - 1)) < 0 && errno == EINTR) {}
+    close(report[0]);
+    if (n > 0) {
+        why[n] = 0;
+        waitpid(pid, NULL, 0);
+        close(out[0]);
+        close(err[0]);
+        if (in[1] >= 0) close(in[1]);
+        return -1;
+    }
+    return pid;
+}
+
+/* Copies one chunk of a pipe to the host; returns 0 at EOF. */
+static int forward(int fd, int type) {
+    static char chunk[CHUNK];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
+    if (n <= 0) return 0;
+    send_frame(type, chunk, n);
+    return 1;
+}
+
+static void run(const struct request *r, int sigfd) {
+    int out[2], err[2], in[2];
+    char why[300];
+    uint64_t start = now_us();
+    pid_t pid = spawn(r, out, err, in, why, sizeof why);
+    if (pid < 0) {
+        send_done(DONE_NOT_STARTED, 127, now_us() - start, why);
+        return;
+    }
+    int out_open = 1, err_open = 1, exited = 0, status = 0, timed_out = 0, host_open = 1, stdin_blocked = 0;
+    size_t stdin_off = 0;
+    if (in[1] >= 0) fcntl(in[1], F_SETFL, O_NONBLOCK);
+    uint64_t deadline = r->timeout_ms ? start + (uint64_t) r->timeout_ms * 1000 : 0, drain_until = 0;
+    while (out_open || err_open || !exited) {
+        /* Frames already buffered first: stdin may have arrived together with the exec request. */
+        struct frame f;
+        stdin_blocked = 0;
+        while (next_frame(&f)) {
+            if (f.type == T_STDIN && in[1] >= 0) {
+                if (f.len == 0) {
+                    close(in[1]);
+                    in[1] = -1;
+                } else {
+                    /* Non-blocking: a command that does not read its stdin must not stall the agent. */
+                    ssize_t n = write(in[1], f.payload + stdin_off, f.len - stdin_off);
+                    if (n > 0) stdin_off += n;
+                    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                        close(in[1]); /* EPIPE: the command closed its stdin; the rest is dropped */
+                        in[1] = -1;
+                    } else if (stdin_off < f.len) {
+                        stdin_blocked = 1;
+                        break;
+                    }
+                }
+                stdin_off = 0;
+            } else if (f.type == T_SIGNAL && f.len == 4) {
+                kill(-pid, (int) get32(f.payload));
+            } else if (f.type == T_STDIN) {
+                /* stdin already closed: dropped */
+            } else {
+                send_error("only stdin and signal frames are accepted while a command runs");
+            }
+            consume(&f);
+        }
+        uint64_t now = now_us();
+        if (exited && now >= drain_until) break;
+        if (!exited && deadline && now >= deadline && !timed_out) {
+            timed_out = 1;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+        }
+        long wait_ms = -1;
+        if (exited) wait_ms = (long) ((drain_until - now) / 1000) + 1;
+        else if (deadline && !timed_out) wait_ms = (long) ((deadline - now) / 1000) + 1;
+        /* While stdin is backed up, nothing more is read from the host (the buffer holds the frame). */
+        struct pollfd fds[5] = {
+            {out_open ? out[0] : -1, POLLIN, 0},
+            {err_open ? err[0] : -1, POLLIN, 0},
+            {sigfd, POLLIN, 0},
+            {host_open && !stdin_blocked ? port : -1, POLLIN, 0},
+            {stdin_blocked ? in[1] : -1, POLLOUT, 0},
+        };
+        if (poll(fds, 5, (int) wait_ms) < 0) {
+            if (errno == EINTR) continue;
+            die("poll");
+        }
+        if (fds[0].revents && !forward(out[0], T_STDOUT)) out_open = 0;
+        if (fds[1].revents && !forward(err[0], T_STDERR)) err_open = 0;
+        if (fds[2].revents) {
+            struct signalfd_siginfo info;
+            (void) !read(sigfd, &info, sizeof info);
+            int st;
+            pid_t p;
+            while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+                if (p == pid) {
+                    exited = 1;
+                    status = st;
+                    /* Run-to-completion: the command's process group goes with it. */
+                    kill(-pid, SIGKILL);
+                    drain_until = now_us() + DRAIN_MS * 1000;
+                }
+            }
+        }
+        if (fds[3].revents & POLLIN) {
+            if (fill() < 0) host_open = 0;
+        } else if (fds[3].revents & (POLLHUP | POLLERR)) {
+            host_open = 0;
+        }
+        if (!host_open && !exited) {
+            /* The host went away mid-command: nobody will read the result. */
+            logf_("host disconnected during a command; killing it");
+            kill(-pid, SIGKILL);
+        }
+    }
+    close(out[0]);
+    close(err[0]);
+    if (in[1] >= 0) close(in[1]);
+    uint64_t duration = now_us() - start;
+    if (!host_open) return;
+    if (timed_out) send_done(DONE_TIMEOUT, WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL, duration, "timeout");
+    else if (WIFSIGNALED(status)) send_done(DONE_SIGNALED, WTERMSIG(status), duration, strsignal(WTERMSIG(status)));
+    else send_done(DONE_EXITED, WEXITSTATUS(status), duration, NULL);
+}
+
+/* --------------------------------------------------------------- main ----- */
+
+int main(void) {
+    if (getpid() != 1) {
+        fprintf(stderr, "vulcan-agent must run as PID 1 of a microVM\n");
+        return 2;
+    }
+    mount_kernel_fs();
+    setenv("PATH", DEFAULT_PATH + 5, 1);
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    int sigfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sigfd < 0) die("signalfd");
+    signal(SIGPIPE, SIG_IGN);
+    inbuf = malloc(MAX_PAYLOAD + 5);
+    if (!inbuf) die("malloc");
+    load_modules();
+    port = open_port();
+    logf_("ready");
+    for (;;) {
+        struct frame f;
+        read_frame(&f);
+        /* Orphans re-parented to PID 1 between commands. */
+        struct signalfd_siginfo info;
+        while (read(sigfd, &info, sizeof info) > 0) {}
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+        switch (f.type) {
+        case T_HELLO:
+            consume(&f);
+            send_frame(T_HELLO, AGENT_VERSION, strlen(AGENT_VERSION));
+            break;
+        case T_EXEC: {
+            struct request r;
+            /* The request's strings live in the buffer: copy the payload out before consuming. */
+            unsigned char *copy = malloc(f.len ? f.len : 1);
+            if (!copy) die("malloc");
+            memcpy(copy, f.payload, f.len);
+            uint32_t len = f.len;
+            consume(&f);
+            const char *bad = parse_request(copy, len, &r);
+            if (bad) {
+                send_error(bad);
+            } else {
+                run(&r, sigfd);
+                free(r.argv);
+                free(r.env);
+            }
+            free(copy);
+            break;
+        }
+        case T_POWEROFF:
+            consume(&f);
+            send_frame(T_POWEROFF, NULL, 0);
+            logf_("power off");
+            power_off();
+            break;
+        case T_STDIN:
+        case T_SIGNAL:
+            /* Late stdin or a signal for a command that already ended: nothing to do. */
+            consume(&f);
+            break;
+        default: {
+            char msg[64];
+            snprintf(msg, sizeof msg, "unknown frame type %d", f.type);
+            consume(&f);
+            send_error(msg);
+        }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.vulcan.daemon.backend.microvm;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One VM to launch: its id (names its run dir and its QEMU process), boot image, accelerator,
+ * vCPUs, guest RAM in MiB, the directory for its sockets and logs (created by the driver, deleted
+ * when the VM is closed) and extra kernel arguments appended last (so "-- args" for init may end them).
+ */
+public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+        List<String> extraKernelArgs) {
+
+    /** sun_path holds 108 bytes; the longest socket name below the run dir is "agent.sock". */
+    static final int MAX_RUN_DIR = 108 - "/agent.sock".length() - 1;
+
+    public VmSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(accelerator, "accelerator");
+        Objects.requireNonNull(runDir, "runDir");
+        extraKernelArgs = List.copyOf(extraKernelArgs);
+        if (!id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new IllegalArgumentException("bad VM id " + id + " (lower-case letters, digits, dashes)");
+        }
+        if (cpus < 1 || cpus > 64) {
+            throw new IllegalArgumentException("cpus must be 1..64: " + cpus);
+        }
+        if (memoryMb < 64 || memoryMb > 1024 * 1024) {
+            throw new IllegalArgumentException("memory must be 64 MiB or more: " + memoryMb);
+        }
+        if (runDir.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_RUN_DIR) {
+            throw new IllegalArgumentException("run dir path too long for a unix socket: " + runDir);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.vulcan.daemon.backend.microvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vulcan.daemon.backend.BackendStatus;
+import dev.vulcan.daemon.backend.Execution;
+import dev.vulcan.daemon.backend.ExecutionRequest;
+import dev.vulcan.daemon.backend.Limits;
+import dev.vulcan.daemon.backend.LogSink;
+import dev.vulcan.daemon.backend.Outcome;
+import dev.vulcan.daemon.backend.Runtime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Shell workloads through the backend: each boots a real VM, runs its script, and the VM is gone after. */
+class MicroVmBackendIT {
+
+    @TempDir
+    static Path state;
+
+    static MicroVmBackend backend;
+
+    private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+    private final LogSink sink = (stream, line) -> lines.add(stream + " " + line);
+
+    @BeforeAll
+    static void setUp() {
+        if (!Files.isExecutable(QemuDriver.DEFAULT_BINARY) || !Files.isRegularFile(VmImage.DEFAULT_DIR.resolve("image.json"))) {
+            String why = "no QEMU or no boot image in " + VmImage.DEFAULT_DIR + " (scripts/setup)";
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError(why);
+            }
+            Assumptions.abort(why);
+        }
+        backend = new MicroVmBackend(MicroVmBackend.Config.defaults(state), JsonMapper.builder().build());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private Outcome run(String id, String script, String input, Duration timeout) throws Exception {
+        Execution e = backend.start(new ExecutionRequest(id, Runtime.SHELL, script, input, new Limits(1, 128, timeout)), sink);
+        return e.outcome().get(120, TimeUnit.SECONDS);
+    }
+
+    /** The outcome goes out first; the supervising thread kills the VM and deletes its run dir right after. */
+    private static void assertNoVmLeft() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(state.resolve("run")).isEmptyDirectory());
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(state.toString())))
+                .isEmpty();
+    }
+
+    @Test
+    void probeSaysWhichAcceleratorAndWhy() {
+        assertThat(backend.probe()).isInstanceOfSatisfying(BackendStatus.Available.class, a -> {
+            assertThat(a.version()).startsWith("qemu ");
+            assertThat(a.details()).containsKeys("accelerator", "accelerator_reason", "kernel");
+            System.out.println("microvm backend: " + a.details());
+        });
+    }
+
+    @Test
+    void aShellScriptGetsItsInputAndItsStdoutIsTheOutput() throws Exception {
+        Outcome o = run("01TESTSHELL", "read line; echo \"got $line\"; echo \"env $VULCAN_INPUT\"; echo note >&2", "{\"n\":1}",
+                Duration.ofSeconds(60));
+        assertThat(o).isInstanceOfSatisfying(Outcome.Exited.class, x -> {
+            assertThat(x.exitCode()).isZero();
+            assertThat(x.outputJson()).isEqualTo("\"got {\\\"n\\\":1}\\nenv {\\\"n\\\":1}\\n\"");
+        });
+        assertThat(lines).contains("STDOUT got {\"n\":1}", "STDERR note");
+        assertNoVmLeft();
+    }
+
+    @Test
+    void theTimeoutKillsTheScriptAndTheVm() throws Exception {
+        Outcome o = run("01TESTSLOW", "sleep 600", "null", Duration.ofSeconds(2));
+        assertThat(o).isInstanceOfSatisfying(Outcome.Killed.class, k -> assertThat(k.reason()).isEqualTo("timeout"));
+        assertNoVmLeft();
+    }
+}

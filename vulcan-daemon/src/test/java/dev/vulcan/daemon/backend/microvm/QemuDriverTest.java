@@ -1,0 +1,52 @@
+package dev.vulcan.daemon.backend.microvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+class QemuDriverTest {
+
+    private static final VmImage IMAGE = new VmImage("0123456789abcdef", Path.of("/img/vmlinuz"), Path.of("/img/initramfs.cpio.gz"),
+            "6.1.0-56-cloud-amd64");
+    private final QemuDriver driver = new QemuDriver(Path.of("/usr/bin/qemu-system-x86_64"), new TscFrequency(2_596_126),
+            JsonMapper.builder().build(), "qemu 7.2.22");
+
+    private List<String> command(Accelerator accelerator, List<String> extra) {
+        return driver.command(new VmSpec("vm-1", IMAGE, accelerator, 2, 256, Path.of("/run/vm-1"), extra));
+    }
+
+    @Test
+    void tcgBootsMicrovmWithTheTscFrequencyAndConnectsBothSockets() {
+        List<String> c = command(new Accelerator.Tcg("test"), List.of("rdinit=/bin/sleep", "--", "60"));
+        String line = String.join(" ", c);
+        assertThat(line).contains("-name vulcan-vm-1 -M microvm -accel tcg -nodefaults -no-user-config -nographic -no-reboot")
+                .contains("-smp 2 -m 256M -kernel /img/vmlinuz -initrd /img/initramfs.cpio.gz")
+                .contains("-serial file:/run/vm-1/serial.log")
+                .contains("-chardev socket,id=agent,path=/run/vm-1/agent.sock -device virtio-serial-device "
+                        + "-device virtserialport,chardev=agent,name=vulcan.agent -qmp unix:/run/vm-1/qmp.sock");
+        // Extra arguments come last so an init's "-- args" ends the command line.
+        assertThat(c.get(c.indexOf("-append") + 1))
+                .isEqualTo("console=ttyS0 panic=-1 quiet tsc_early_khz=2596126 rdinit=/bin/sleep -- 60");
+        assertThat(line).doesNotContain("server=on");
+    }
+
+    @Test
+    void kvmUsesTheHostCpuAndNoTscOverride() {
+        List<String> c = command(new Accelerator.Kvm("test"), List.of());
+        assertThat(String.join(" ", c)).contains("-accel kvm -cpu host").doesNotContain("tsc_early_khz");
+    }
+
+    @Test
+    void specsRefuseWhatQemuOrUnixSocketsCannotTake() {
+        assertThatThrownBy(() -> new VmSpec("Bad_Id", IMAGE, new Accelerator.Tcg("t"), 1, 256, Path.of("/r"), List.of()))
+                .hasMessageContaining("bad VM id");
+        assertThatThrownBy(() -> new VmSpec("a", IMAGE, new Accelerator.Tcg("t"), 1, 16, Path.of("/r"), List.of()))
+                .hasMessageContaining("memory");
+        assertThatThrownBy(() -> new VmSpec("a", IMAGE, new Accelerator.Tcg("t"), 1, 256, Path.of("/" + "d".repeat(100)), List.of()))
+                .hasMessageContaining("too long");
+    }
+}
