@@ -3,13 +3,9 @@ package dev.vulcan.daemon.backend.oci;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,31 +26,22 @@ public interface Mounts {
      */
     final class Native implements Mounts {
 
-        private static final Linker LINKER = Linker.nativeLinker();
-        private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-        private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        private static final MethodHandle MOUNT = handle("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        private static final MethodHandle MOUNT = Libc.downcall("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-        private static final MethodHandle UMOUNT2 = handle("umount2",
+        private static final MethodHandle UMOUNT2 = Libc.downcall("umount2",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
         private static final int ENOENT = 2;
         private static final int EINVAL = 22;
 
-        private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-            MemorySegment symbol = LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new IllegalStateException("libc has no " + name));
-            return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
-        }
-
         @Override
         public void overlay(Path target, String options) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 MemorySegment overlay = arena.allocateFrom("overlay", StandardCharsets.UTF_8);
                 int rc = (int) MOUNT.invokeExact(state, overlay, arena.allocateFrom(target.toString(), StandardCharsets.UTF_8),
                         overlay, 0L, arena.allocateFrom(options, StandardCharsets.UTF_8));
                 if (rc != 0) {
-                    throw failure("mount overlay on", target, (int) ERRNO.get(state, 0L), options);
+                    throw failure("mount overlay on", target, Libc.errno(state), options);
                 }
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
@@ -66,12 +53,12 @@ public interface Mounts {
         @Override
         public boolean unmount(Path target) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString(), StandardCharsets.UTF_8), 0);
                 if (rc == 0) {
                     return true;
                 }
-                int errno = (int) ERRNO.get(state, 0L);
+                int errno = Libc.errno(state);
                 // EINVAL: target is not a mount point; ENOENT: it does not exist. Either way nothing is mounted.
                 if (errno == EINVAL || errno == ENOENT) {
                     return false;

@@ -6,12 +6,9 @@ import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -26,28 +23,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Pty implements AutoCloseable {
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle POSIX_OPENPT = handle("posix_openpt",
+    private static final MethodHandle POSIX_OPENPT = Libc.downcall("posix_openpt",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle GRANTPT = handle("grantpt",
+    private static final MethodHandle GRANTPT = Libc.downcall("grantpt",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle UNLOCKPT = handle("unlockpt",
+    private static final MethodHandle UNLOCKPT = Libc.downcall("unlockpt",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle PTSNAME_R = handle("ptsname_r",
+    private static final MethodHandle PTSNAME_R = Libc.downcall("ptsname_r",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle IOCTL = handle("ioctl",
+    private static final MethodHandle IOCTL = Libc.downcall("ioctl",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
             Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle READ = handle("read",
+    private static final MethodHandle READ = Libc.downcall("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle WRITE = handle("write",
+    private static final MethodHandle WRITE = Libc.downcall("write",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle OPEN = handle("open",
+    private static final MethodHandle OPEN = Libc.downcall("open",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
             Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = handle("close",
+    private static final MethodHandle CLOSE = Libc.downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private static final int O_RDWR = 02;
@@ -70,29 +64,21 @@ final class Pty implements AutoCloseable {
         this.slave = slave;
     }
 
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new IllegalStateException("libc has no " + name));
-        Linker.Option[] all = java.util.Arrays.copyOf(options, options.length + 1);
-        all[options.length] = Linker.Option.captureCallState("errno");
-        return LINKER.downcallHandle(symbol, descriptor, all);
-    }
-
     /** Opens a new pair with this window size (0 x 0 leaves the kernel's default). */
     static Pty open(int rows, int cols) throws IOException {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = Libc.callState(arena);
             fd = (int) POSIX_OPENPT.invokeExact(state, O_RDWR | O_NOCTTY | O_CLOEXEC);
             if (fd < 0) {
-                throw failure("posix_openpt", (int) ERRNO.get(state, 0L));
+                throw failure("posix_openpt", Libc.errno(state));
             }
             try {
                 if ((int) GRANTPT.invokeExact(state, fd) != 0) {
-                    throw failure("grantpt", (int) ERRNO.get(state, 0L));
+                    throw failure("grantpt", Libc.errno(state));
                 }
                 if ((int) UNLOCKPT.invokeExact(state, fd) != 0) {
-                    throw failure("unlockpt", (int) ERRNO.get(state, 0L));
+                    throw failure("unlockpt", Libc.errno(state));
                 }
                 MemorySegment name = arena.allocate(256);
                 int rc = (int) PTSNAME_R.invokeExact(state, fd, name, 256L);
@@ -105,7 +91,7 @@ final class Pty implements AutoCloseable {
                 }
                 return pty;
             } catch (Throwable t) {
-                int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+                int ignored = (int) CLOSE.invokeExact(Libc.callState(arena), fd);
                 throw t;
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -124,13 +110,13 @@ final class Pty implements AutoCloseable {
     void resize(int rows, int cols) throws IOException {
         use(() -> {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
                 MemorySegment size = arena.allocate(ValueLayout.JAVA_SHORT, 4);
                 size.setAtIndex(ValueLayout.JAVA_SHORT, 0, (short) rows);
                 size.setAtIndex(ValueLayout.JAVA_SHORT, 1, (short) cols);
                 if ((int) IOCTL.invokeExact(state, master, TIOCSWINSZ, size) != 0) {
-                    throw failure("ioctl TIOCSWINSZ", (int) ERRNO.get(state, 0L));
+                    throw failure("ioctl TIOCSWINSZ", Libc.errno(state));
                 }
                 return 0L;
             }
@@ -143,18 +129,18 @@ final class Pty implements AutoCloseable {
      */
     static void resize(Path terminal, int rows, int cols) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = Libc.callState(arena);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(terminal.toString(), StandardCharsets.UTF_8),
                     O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
             if (fd < 0) {
-                throw failure("open " + terminal, (int) ERRNO.get(state, 0L));
+                throw failure("open " + terminal, Libc.errno(state));
             }
             try {
                 MemorySegment size = arena.allocate(ValueLayout.JAVA_SHORT, 4);
                 size.setAtIndex(ValueLayout.JAVA_SHORT, 0, (short) rows);
                 size.setAtIndex(ValueLayout.JAVA_SHORT, 1, (short) cols);
                 if ((int) IOCTL.invokeExact(state, fd, TIOCSWINSZ, size) != 0) {
-                    throw failure("ioctl TIOCSWINSZ " + terminal, (int) ERRNO.get(state, 0L));
+                    throw failure("ioctl TIOCSWINSZ " + terminal, Libc.errno(state));
                 }
             } finally {
                 int ignored = (int) CLOSE.invokeExact(state, fd);
@@ -185,7 +171,7 @@ final class Pty implements AutoCloseable {
                     return -1;
                 }
                 try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment state = arena.allocate(CALL_STATE);
+                    MemorySegment state = Libc.callState(arena);
                     MemorySegment buffer = arena.allocate(Math.min(len, CHUNK));
                     while (true) {
                         long n = (long) READ.invokeExact(state, master, buffer, buffer.byteSize());
@@ -196,7 +182,7 @@ final class Pty implements AutoCloseable {
                         if (n == 0) {
                             return -1;
                         }
-                        int errno = (int) ERRNO.get(state, 0L);
+                        int errno = Libc.errno(state);
                         if (errno == EIO) {
                             return -1;
                         }
@@ -231,14 +217,14 @@ final class Pty implements AutoCloseable {
                 }
                 use(() -> {
                     try (Arena arena = Arena.ofConfined()) {
-                        MemorySegment state = arena.allocate(CALL_STATE);
+                        MemorySegment state = Libc.callState(arena);
                         MemorySegment buffer = arena.allocate(len);
                         MemorySegment.copy(b, off, buffer, ValueLayout.JAVA_BYTE, 0, len);
                         long done = 0;
                         while (done < len) {
                             long n = (long) WRITE.invokeExact(state, master, buffer.asSlice(done), (long) len - done);
                             if (n < 0) {
-                                int errno = (int) ERRNO.get(state, 0L);
+                                int errno = Libc.errno(state);
                                 if (errno != EINTR) {
                                     throw failure("write to the terminal", errno);
                                 }
@@ -288,7 +274,7 @@ final class Pty implements AutoCloseable {
     private void release() {
         if (users.decrementAndGet() == 0) {
             try (Arena arena = Arena.ofConfined()) {
-                int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), master);
+                int ignored = (int) CLOSE.invokeExact(Libc.callState(arena), master);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }

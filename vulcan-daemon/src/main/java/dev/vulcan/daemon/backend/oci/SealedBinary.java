@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,12 +28,9 @@ import java.util.Optional;
  */
 final class SealedBinary {
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MEMFD_CREATE = handle("memfd_create",
+    private static final MethodHandle MEMFD_CREATE = Libc.downcall("memfd_create",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle FCNTL = handle("fcntl",
+    private static final MethodHandle FCNTL = Libc.downcall("fcntl",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
             Linker.Option.firstVariadicArg(2));
     private static final int MFD_CLOEXEC = 1;
@@ -46,14 +40,6 @@ final class SealedBinary {
     private static final int RUNTIME_SEALS = 0x1 | 0x2 | 0x4 | 0x8;
 
     private SealedBinary() {}
-
-    private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new IllegalStateException("libc has no " + name));
-        Linker.Option[] all = java.util.Arrays.copyOf(options, options.length + 1);
-        all[options.length] = Linker.Option.captureCallState("errno");
-        return LINKER.downcallHandle(symbol, descriptor, all);
-    }
 
     /**
      * The sealed copy of {@code binary} (a name looked up on PATH, or a path) as an executable path, or empty
@@ -68,18 +54,18 @@ final class SealedBinary {
         byte[] bytes = Files.readAllBytes(source.get());
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = Libc.callState(arena);
             fd = (int) MEMFD_CREATE.invokeExact(state, arena.allocateFrom(source.get().getFileName().toString(),
                     StandardCharsets.UTF_8), MFD_CLOEXEC | MFD_ALLOW_SEALING);
             if (fd < 0) {
-                throw new IOException("memfd_create failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("memfd_create failed: errno " + Libc.errno(state));
             }
             // written through a second descriptor (a reopen of the memfd), closed before sealing
             Path self = Path.of("/proc/self/fd", Integer.toString(fd));
             Files.write(self, bytes);
             int rc = (int) FCNTL.invokeExact(state, fd, F_ADD_SEALS, RUNTIME_SEALS);
             if (rc != 0) {
-                throw new IOException("sealing the memfd failed: errno " + (int) ERRNO.get(state, 0L));
+                throw new IOException("sealing the memfd failed: errno " + Libc.errno(state));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
