@@ -21,12 +21,13 @@ final class BackendsCommand extends Subcommand {
     }
 
     private void print(JsonNode backends, PrintWriter out) {
-        Table table = new Table("ISOLATION", "AVAILABLE", "VERSION", "REASON/DETAILS");
+        Table table = new Table("ISOLATION", "AVAILABLE", "VERSION", "PLATFORM", "REASON/DETAILS");
         for (JsonNode backend : Fields.elements(backends)) {
             boolean available = Fields.flag(backend, "available");
             table.add(Fields.text(backend, "isolation"),
                     available ? "yes" : "no",
                     Fields.text(backend, "version"),
+                    Fields.text(backend, "platform"),
                     available ? details(backend) : Fields.text(backend, "reason"));
         }
         table.print(out);

@@ -27,6 +27,8 @@ final class InstanceCreateCommand extends Subcommand {
                 "HOST:GUEST[:ro] (HOST absolute) or NAME:GUEST[:ro] (a named volume, made on first use);"
                         + " may be repeated"));
         spec.addOption(Specs.option("--restart", String.class, "POLICY", "no (default), on-failure or always"));
+        spec.addOption(Specs.option("--isolation", String.class, "ISOLATION",
+                "container (default), gvisor, or auto (an image: gvisor)"));
         spec.addOption(Specs.option("--cpus", Integer.class, "N", "CPUs (default: no limit)"));
         spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: no limit)"));
         spec.addOption(Specs.flag(new String[] {"--start"}, "start it once created"));
@@ -52,7 +54,8 @@ final class InstanceCreateCommand extends Subcommand {
         Integer memory = Specs.value(spec, "--memory");
         InstancesPost post = new InstancesPost(Specs.value(spec, "--name"), Specs.value(spec, "--image"), cmd,
                 hasArgs ? List.copyOf(args) : null, list("--env"), list("--volume"), Specs.value(spec, "--restart"),
-                cpus == null && memory == null ? null : new Resources(cpus, memory, null));
+                cpus == null && memory == null ? null : new Resources(cpus, memory, null),
+                Specs.value(spec, "--isolation"));
         String target = DaemonClient.target("/v1/instances",
                 Specs.given(spec, "--start") ? Map.of("start", "true") : Map.of());
         return show(root.client().post(target, post),

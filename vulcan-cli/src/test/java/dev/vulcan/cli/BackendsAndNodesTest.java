@@ -25,10 +25,10 @@ class BackendsAndNodesTest {
 
         assertThat(result.exit()).isZero();
         assertThat(result.out()).isEqualTo("""
-                ISOLATION   AVAILABLE   VERSION      REASON/DETAILS
-                isolate     yes         deno 2.1.4   runtimes=node,typescript pool=4
-                container   yes         runc 1.2.5   engine=/usr/bin/runc
-                microvm     no          -            /dev/kvm is missing
+                ISOLATION   AVAILABLE   VERSION      PLATFORM   REASON/DETAILS
+                isolate     yes         deno 2.1.4   v8         runtimes=node,typescript pool=4
+                container   yes         runc 1.2.5   native     engine=/usr/bin/runc
+                microvm     no          -            -          /dev/kvm is missing
                 """);
     }
 

@@ -67,11 +67,11 @@ final class Samples {
     }
 
     static final String BACKENDS = json(List.of(
-            new Backend(Isolation.ISOLATE, true, null, "deno 2.1.4", List.of("node", "typescript"), "none", "none",
+            new Backend(Isolation.ISOLATE, true, null, "deno 2.1.4", "v8", List.of("node", "typescript"), "none", "none",
                     "v8 isolate", ordered("pool", "4")),
-            new Backend(Isolation.CONTAINER, true, null, "runc 1.2.5", null, null, null, null,
+            new Backend(Isolation.CONTAINER, true, null, "runc 1.2.5", "native", null, null, null, null,
                     ordered("engine", "/usr/bin/runc")),
-            new Backend(Isolation.MICROVM, false, "/dev/kvm is missing", null, null, null, null, null, null)));
+            new Backend(Isolation.MICROVM, false, "/dev/kvm is missing", null, null, null, null, null, null, null)));
 
     static final String NODES = json(List.of(new Node("node-a", "a.example", "10.0.0.1:7070", 8, 3, 16000, 512,
             List.of(Isolation.ISOLATE, Isolation.CONTAINER), "ready", Instant.parse("2025-06-01T11:59:30Z"), 2)));

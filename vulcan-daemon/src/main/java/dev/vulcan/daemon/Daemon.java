@@ -9,6 +9,8 @@ import dev.vulcan.daemon.backend.isolate.IsolateConfig;
 import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
 import dev.vulcan.daemon.backend.oci.ContainerInstances;
+import dev.vulcan.daemon.backend.oci.InstanceDrivers;
+import dev.vulcan.daemon.backend.oci.OciEngine;
 import dev.vulcan.daemon.backend.oci.ProcessRunner;
 import dev.vulcan.daemon.instance.InstanceRepository;
 import dev.vulcan.daemon.instance.InstanceService;
@@ -70,9 +72,13 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), config.registryTrust());
-        ContainerBackend containers = new ContainerBackend(images, new BaseImages(images, config.baseImages()), state.oci(), OciRuntime.Preference.parse(
+        // one for both OCI backends: it imports a code runtime's base image once
+        BaseImages baseImages = new BaseImages(images, config.baseImages());
+        ContainerBackend containers = new ContainerBackend(images, baseImages, state.oci(), OciRuntime.Preference.parse(
                 System.getProperty("vulcan.oci.runtime", "auto")));
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers),
+        ContainerBackend gvisor = new ContainerBackend(images, baseImages, state.gvisor(), new OciEngine.Gvisor(
+                System.getProperty("vulcan.gvisor.runsc", "runsc"), System.getProperty("vulcan.gvisor.platform", "auto")));
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor),
                 Backends.notBuilt()));
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
                 LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
@@ -80,8 +86,11 @@ public final class Daemon implements AutoCloseable {
         own(workloads);
         InstanceRepository instanceRows = new InstanceRepository(database);
         Volumes volumes = new Volumes(instanceRows, state.volumes(), clock);
-        ContainerInstances instanceDriver = own(new ContainerInstances(images, containers::runtime,
-                new ProcessRunner.Native(), JsonMapper.builder().build(), state.oci().resolve("instances")));
+        InstanceDrivers instanceDriver = own(new InstanceDrivers(Map.of(
+                Isolation.CONTAINER, new ContainerInstances(images, containers::runtime, new ProcessRunner.Native(),
+                        JsonMapper.builder().build(), state.oci().resolve("instances")),
+                Isolation.GVISOR, new ContainerInstances(images, gvisor::runtime, new ProcessRunner.Native(),
+                        JsonMapper.builder().build(), state.gvisor().resolve("instances")))));
         InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, clock,
                 node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();
@@ -124,19 +133,19 @@ public final class Daemon implements AutoCloseable {
     static final class Backends {
         private Backends() {}
 
-        static List<Backend> installed(DaemonConfig config, ContainerBackend containers) {
+        static List<Backend> installed(DaemonConfig config, ContainerBackend containers, ContainerBackend gvisor) {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
                     containers,
+                    gvisor,
                     // shell code only, in the busybox initramfs: OCI rootfs images come later (issue 6)
                     new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm")),
                             JsonMapper.builder().build()));
         }
 
         static Map<Isolation, String> notBuilt() {
-            return Map.of(
-                    Isolation.GVISOR, "not implemented yet on this node (gVisor backend: issue 5)");
+            return Map.of();
         }
     }
 }

@@ -33,6 +33,11 @@ final class StateDir {
     }
 
     /** The container backend's records, bundles and probe scratch. */
+    /** gVisor's bundles, records, instances and runsc's own --root. */
+    Path gvisor() {
+        return root.resolve("gvisor");
+    }
+
     Path oci() {
         return root.resolve("oci");
     }

@@ -36,7 +36,7 @@ class ContainerLimitsIT extends SharedDaemon {
     }
 
     private static JsonNode run(Map<String, Object> body) {
-        Http.Reply reply = http.postJson("/v1/workloads", body);
+        Http.Reply reply = http.postJson("/v1/workloads", ContainerWorkloadIT.container(body));
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json();
     }
@@ -55,7 +55,7 @@ class ContainerLimitsIT extends SharedDaemon {
 
     @Test
     void theCliReportsAnOomKillAndExitsNonZero() {
-        Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--memory", "16", "--cmd",
+        Cli.Result r = new Cli(daemon.socket).run("run", "--isolation", "container", "--image", IMAGE, "--memory", "16", "--cmd",
                 "head -c 64m /dev/zero | tail");
 
         assertThat(r.exit()).isEqualTo(1);
@@ -73,7 +73,7 @@ class ContainerLimitsIT extends SharedDaemon {
 
     @Test
     void theCliReportsATimeoutAsKilled() {
-        Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--timeout", "1", "--cmd", "sleep 30");
+        Cli.Result r = new Cli(daemon.socket).run("run", "--isolation", "container", "--image", IMAGE, "--timeout", "1", "--cmd", "sleep 30");
 
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).startsWith("killed: timeout");
@@ -104,7 +104,7 @@ class ContainerLimitsIT extends SharedDaemon {
     @Test
     void pidsOutOfBoundsAre400() {
         for (long pids : List.of(0L, -1L, 5_000_000L)) {
-            Http.Reply reply = http.postJson("/v1/workloads", Map.of("image", IMAGE, "cmd", "true",
+            Http.Reply reply = http.postJson("/v1/workloads", Map.of("image", IMAGE, "cmd", "true", "isolation", "container",
                     "resources", Map.of("pids", pids)));
             assertThat(reply.status()).as(reply.body()).isEqualTo(400);
             assertThat(reply.json().at("/error/code").asString()).isEqualTo("invalid_limits");
@@ -131,7 +131,7 @@ class ContainerLimitsIT extends SharedDaemon {
 
     @Test
     void theCliReadOnlyFlagReachesTheContainer() {
-        Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--read-only", "--pids", "16", "--cmd",
+        Cli.Result r = new Cli(daemon.socket).run("run", "--isolation", "container", "--image", IMAGE, "--read-only", "--pids", "16", "--cmd",
                 "touch /x 2>/dev/null && echo writable || echo read-only; cat /sys/fs/cgroup/pids/pids.max");
 
         assertThat(r.exit()).as(r.err()).isZero();
@@ -154,7 +154,7 @@ class ContainerLimitsIT extends SharedDaemon {
         }
         assertThat(container).isNotNull();
         String runtime = container.path("details").path("runtime").asString();
-        Http.Reply reply = http.postJson("/v1/workloads", Map.of("image", IMAGE, "userns", true,
+        Http.Reply reply = http.postJson("/v1/workloads", Map.of("image", IMAGE, "userns", true, "isolation", "container",
                 "cmd", "id -u; cat /proc/self/uid_map; echo x > /bin/x && echo image-writable"));
         if (runtime.equals("crun")) {
             assertThat(container.path("details").path("userns").asString()).startsWith("available");
@@ -163,7 +163,7 @@ class ContainerLimitsIT extends SharedDaemon {
             assertThat(lines[0]).as(reply.body()).isEqualTo("0");
             assertThat(lines[1].strip().split("\\s+")).containsExactly("0", "100000", "65536");
             assertThat(lines[2]).isEqualTo("image-writable");
-            Cli.Result cli = new Cli(daemon.socket).run("run", "--image", IMAGE, "--userns", "--cmd",
+            Cli.Result cli = new Cli(daemon.socket).run("run", "--isolation", "container", "--image", IMAGE, "--userns", "--cmd",
                     "cat /proc/self/uid_map");
             assertThat(cli.exit()).as(cli.err()).isZero();
             assertThat(cli.out()).contains("100000");

@@ -22,8 +22,15 @@ class ContainerWorkloadIT extends SharedDaemon {
         BusyboxImage.importInto(http, temp, IMAGE);
     }
 
+    /** Explicitly in a container: auto runs images in gVisor. */
     private static Http.Reply run(Map<String, Object> body) {
-        return http.postJson("/v1/workloads", body);
+        return http.postJson("/v1/workloads", container(body));
+    }
+
+    static Map<String, Object> container(Map<String, Object> body) {
+        Map<String, Object> explicit = new java.util.HashMap<>(body);
+        explicit.putIfAbsent("isolation", "container");
+        return explicit;
     }
 
     @Test
@@ -88,7 +95,7 @@ class ContainerWorkloadIT extends SharedDaemon {
 
     @Test
     void deleteKillsARunningContainer() {
-        Http.Reply started = http.postJson("/v1/workloads/async", Map.of("image", IMAGE, "cmd", "sleep 30"));
+        Http.Reply started = http.postJson("/v1/workloads/async", container(Map.of("image", IMAGE, "cmd", "sleep 30")));
         assertThat(started.status()).as(started.body()).isEqualTo(202);
         String id = started.json().path("id").asString();
 
@@ -127,7 +134,7 @@ class ContainerWorkloadIT extends SharedDaemon {
 
     @Test
     void theCliPrintsStdout() {
-        Cli.Result r = new Cli(daemon.socket).run("run", "--image", IMAGE, "--cmd", "echo hi");
+        Cli.Result r = new Cli(daemon.socket).run("run", "--isolation", "container", "--image", IMAGE, "--cmd", "echo hi");
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("hi\n");

@@ -32,8 +32,20 @@ class SystemApiIT extends SharedDaemon {
         assertThat(microvm.get("details").get("accelerator").asString()).isIn("kvm", "tcg");
         assertThat(microvm.get("details").get("accelerator_reason").asString()).isNotBlank();
         JsonNode gvisor = find(backends, "gvisor");
-        assertThat(gvisor.get("available").asBoolean()).isFalse();
-        assertThat(gvisor.get("reason").asString()).isNotBlank();
+        assertThat(gvisor.get("available").asBoolean()).as(gvisor.toString()).isTrue();
+        assertThat(gvisor.get("version").asString()).startsWith("runsc");
+        assertThat(gvisor.get("platform").asString()).isIn("ptrace", "kvm");
+        assertThat(gvisor.get("details").get("why").asString()).contains("platform " + gvisor.get("platform").asString());
+        assertThat(gvisor.get("runtimes").toString()).contains("oci", "python");
+        assertThat(gvisor.get("isolation_strength").asString()).contains("gVisor");
+        for (JsonNode b : backends) {
+            assertThat(b.has("platform")).as(b.toString()).isTrue();
+            if (b.get("available").asBoolean()) {
+                assertThat(b.get("platform").asString()).as(b.toString()).isNotBlank();
+                assertThat(b.get("networking").asString()).as(b.toString()).isNotBlank();
+                assertThat(b.get("filesystem").asString()).as(b.toString()).isNotBlank();
+            }
+        }
     }
 
     @Test

@@ -14,11 +14,18 @@ import java.util.function.Consumer;
  */
 public interface InstanceDriver extends AutoCloseable {
 
-    /** What one run of an instance needs. */
-    record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits) {
+    /** What one run of an instance needs; isolation is container or gvisor (the OCI ones). */
+    record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits,
+            dev.vulcan.api.Isolation isolation) {
         public Launch {
             env = List.copyOf(env);
             mounts = List.copyOf(mounts);
+            isolation = isolation == null ? dev.vulcan.api.Isolation.CONTAINER : isolation;
+        }
+
+        /** A run in a container (crun/runc). */
+        public Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits) {
+            this(command, env, mounts, limits, dev.vulcan.api.Isolation.CONTAINER);
         }
     }
 

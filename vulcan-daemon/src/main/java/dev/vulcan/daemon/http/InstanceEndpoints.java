@@ -103,7 +103,9 @@ final class InstanceEndpoints {
         List<String> command = spec.cmd() != null && !spec.cmd().isBlank() ? dev.vulcan.daemon.backend.ExecutionRequest.ImageCommand.shell(spec.cmd())
                 : spec.args() == null ? List.of() : spec.args();
         Resources resources = spec.resources() == null ? Resources.unset() : spec.resources();
-        return new Instance(r.id(), r.name(), Isolation.CONTAINER, spec.image(), command, r.status(), r.exitCode(),
+        // stored before isolation was a field: a container
+        Isolation isolation = spec.isolation() == null ? Isolation.CONTAINER : Isolation.parse(spec.isolation());
+        return new Instance(r.id(), r.name(), isolation, spec.image(), command, r.status(), r.exitCode(),
                 r.reason(), spec.restart() == null ? "no" : spec.restart(), r.restartCount(),
                 spec.env() == null ? List.of() : spec.env(), spec.volumes() == null ? List.of() : spec.volumes(),
                 resources, r.pid(), instances.nodeId(), r.createdAt(), r.startedAt(), r.finishedAt());

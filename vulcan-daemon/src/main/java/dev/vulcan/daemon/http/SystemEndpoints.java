@@ -53,11 +53,11 @@ final class SystemEndpoints {
             List<String> runtimes = entry.backend()
                     .map(b -> b.runtimes().stream().map(r -> r.wire()).sorted().toList()).orElse(List.of());
             return switch (entry.status()) {
-                case BackendStatus.Available(String v, Map<String, String> details) -> new Backend(entry.isolation(),
-                        true, null, v, runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(),
+                case BackendStatus.Available(String v, String platform, Map<String, String> details) -> new Backend(
+                        entry.isolation(), true, null, v, platform, runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(),
                         details);
                 case BackendStatus.Unavailable(String reason) -> new Backend(entry.isolation(), false, reason, null,
-                        runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(), Map.of());
+                        null, runtimes, traits.networking(), traits.filesystem(), traits.isolationStrength(), Map.of());
             };
         }).toList();
     }

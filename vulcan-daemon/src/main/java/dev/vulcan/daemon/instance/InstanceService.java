@@ -90,7 +90,7 @@ public final class InstanceService implements AutoCloseable {
             }
             // stored with the image's full reference, as workloads show it
             InstancesPost stored = new InstancesPost(post.name(), spec.image().toString(), post.cmd(), post.args(),
-                    post.env(), post.volumes(), post.restart(), post.resources());
+                    post.env(), post.volumes(), post.restart(), post.resources(), spec.isolation().wire());
             InstanceRecord record = new InstanceRecord(UlidCreator.getMonotonicUlid().toString().toLowerCase(Locale.ROOT),
                     spec.name(), stored, InstanceStatus.CREATED, false, null, null, 0, null, clock.instant(), null, null);
             repository.insert(record);
@@ -124,7 +124,7 @@ public final class InstanceService implements AutoCloseable {
         images.get(spec.image());
         InstanceDriver.Launch launch = new InstanceDriver.Launch(spec.command(), spec.env(),
                 spec.volumes().stream().map(volumes::mount).toList(),
-                new InstanceDriver.Limits(spec.memMb(), spec.cpus(), spec.pids()));
+                new InstanceDriver.Limits(spec.memMb(), spec.cpus(), spec.pids()), spec.isolation());
         runs.put(record.id(), new CompletableFuture<>());
         long pid;
         try {

@@ -1,6 +1,7 @@
 package dev.vulcan.daemon.instance;
 
 import dev.vulcan.api.InstancesPost;
+import dev.vulcan.api.Isolation;
 import dev.vulcan.api.Resources;
 import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.error.InvalidException;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
  * @param memMb 0: no memory limit; cpus 0: no CPU quota
  */
 record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCommand command, List<String> env,
-        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids) {
+        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids, Isolation isolation) {
 
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     /** Without a pids limit asked for, this one keeps a fork bomb in. */
@@ -70,6 +71,28 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
             throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
         }
         return new InstanceSpec(post.name(), image, command, env, volumes, RestartPolicy.parse(post.restart()), memMb,
-                cpus, pids);
+                cpus, pids, isolation(post.isolation()));
+    }
+
+    /**
+     * Instances run OCI images: in a container (the default, also for instances stored before isolation was
+     * a field) or in gVisor; auto picks gvisor, as it does for an image workload.
+     */
+    static Isolation isolation(String wire) {
+        if (wire == null) {
+            return Isolation.CONTAINER;
+        }
+        Isolation isolation;
+        try {
+            isolation = Isolation.parse(wire);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidException("invalid_isolation", e.getMessage());
+        }
+        return switch (isolation) {
+            case AUTO, GVISOR -> Isolation.GVISOR;
+            case CONTAINER -> Isolation.CONTAINER;
+            case ISOLATE, MICROVM -> throw new InvalidException("invalid_isolation", "instances run OCI images in"
+                    + " isolation container or gvisor (or auto: gvisor), not " + isolation.wire());
+        };
     }
 }

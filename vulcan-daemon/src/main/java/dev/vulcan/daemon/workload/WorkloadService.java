@@ -84,7 +84,13 @@ public final class WorkloadService implements AutoCloseable {
      */
     public Submitted submit(WorkloadSpec spec) {
         Limits applied = limits.apply(spec);
-        Isolation used = AutoMode.resolve(spec.isolation(), spec.runtime());
+        AutoMode.Decision decision = AutoMode.decide(spec.isolation(), AutoMode.Source.of(spec.runtime()),
+                isolation -> backends.entry(isolation).status().isAvailable());
+        Isolation used = decision.isolation();
+        if (spec.isolation() == Isolation.AUTO) {
+            log.atDebug().addKeyValue("isolation_used", used.wire()).addKeyValue("why", decision.reason())
+                    .log("auto isolation resolved");
+        }
         Backend backend = availableBackend(used);
         if (!backend.runtimes().contains(spec.runtime())) {
             throw new dev.vulcan.daemon.error.InvalidException("runtime_not_supported", "isolation '" + used.wire()

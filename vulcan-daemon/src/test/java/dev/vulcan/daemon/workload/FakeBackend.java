@@ -25,7 +25,7 @@ final class FakeBackend implements Backend {
 
     private final Isolation isolation;
     private final Set<Runtime> runtimes;
-    private volatile BackendStatus status = new BackendStatus.Available("fake-1", Map.of());
+    private volatile BackendStatus status = new BackendStatus.Available("fake-1", "fake", Map.of());
     private volatile RuntimeException failOnStart;
     private volatile RuntimeException failOnPrepare;
     private volatile Consumer<ExecutionRequest> onStart = request -> {};

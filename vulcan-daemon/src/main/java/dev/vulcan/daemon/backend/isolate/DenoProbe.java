@@ -54,7 +54,8 @@ final class DenoProbe {
         details.putAll(launcherDetails);
         details.put("typescript", versions.getOrDefault("typescript", "unknown"));
         return new BackendStatus.Available(
-                "deno " + versions.get("deno") + " / v8 " + versions.getOrDefault("v8", "unknown"), details);
+                "deno " + versions.get("deno") + " / v8 " + versions.getOrDefault("v8", "unknown"),
+                "V8 isolates in Deno worker processes", details);
     }
 
     /** "deno 2.9.6 (stable, ...)", "v8 15.0...", "typescript 6.0.3" -> name to version. */

@@ -110,7 +110,7 @@ public final class MicroVmBackend implements Backend {
             details.put("image", image.id().substring(0, 12));
             details.put("rootfs", "the busybox initramfs only (OCI images: not yet)");
             details.put("control_channel", "virtio-serial on a unix socket");
-            return new BackendStatus.Available(driver.version(), details);
+            return new BackendStatus.Available(driver.version(), accelerator.name(), details);
         } catch (IOException | RuntimeException e) {
             if (driver != null) {
                 driver.close();

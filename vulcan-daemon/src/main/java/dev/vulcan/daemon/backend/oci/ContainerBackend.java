@@ -45,7 +45,7 @@ public final class ContainerBackend implements Backend {
     private final ImageStore images;
     private final BaseImages baseImages;
     private final Path stateDir;
-    private final OciRuntime.Preference preference;
+    private final OciEngine engine;
     private final ProcessRunner processes = new ProcessRunner.Native();
     private final JsonMapper json = JsonMapper.builder().build();
     private final Map<String, ContainerExecution> running = new ConcurrentHashMap<>();
@@ -58,15 +58,20 @@ public final class ContainerBackend implements Backend {
 
     /** stateDir holds the container records, bundles, code io dirs and probe scratch (STATE/oci). */
     public ContainerBackend(ImageStore images, BaseImages baseImages, Path stateDir, OciRuntime.Preference preference) {
+        this(images, baseImages, stateDir, new OciEngine.Native(preference));
+    }
+
+    /** A backend of either engine; stateDir is its own (STATE/oci for crun/runc, STATE/gvisor for runsc). */
+    public ContainerBackend(ImageStore images, BaseImages baseImages, Path stateDir, OciEngine engine) {
         this.images = images;
         this.baseImages = baseImages;
         this.stateDir = stateDir;
-        this.preference = preference;
+        this.engine = engine;
     }
 
     @Override
     public Isolation isolation() {
-        return Isolation.CONTAINER;
+        return engine.isolation();
     }
 
     @Override
@@ -84,8 +89,8 @@ public final class ContainerBackend implements Backend {
     public synchronized BackendStatus probe() {
         if (status == null) {
             status = detect();
-            log.atInfo().addKeyValue("available", status.isAvailable()).addKeyValue("status", status)
-                    .log("container backend probed");
+            log.atInfo().addKeyValue("backend", engine.label()).addKeyValue("available", status.isAvailable())
+                    .addKeyValue("status", status).log("OCI backend probed");
         }
         return status;
     }
@@ -96,7 +101,7 @@ public final class ContainerBackend implements Backend {
                     + " to probe the OCI runtime with (Debian busybox-static)");
         }
         BundleBuilder bundles = new BundleBuilder(json, new Mounts.Native());
-        return switch (OciRuntime.probe(preference, stateDir.resolve("probe"), PROBE_BUSYBOX, processes, bundles)) {
+        return switch (engine.probe(stateDir, PROBE_BUSYBOX, processes, bundles)) {
             case OciRuntime.Probe.Unavailable u -> new BackendStatus.Unavailable(u.reason());
             case OciRuntime.Probe.Available a -> {
                 runtime = a.runtime();
@@ -114,34 +119,63 @@ public final class ContainerBackend implements Backend {
                 } catch (IOException e) {
                     yield new BackendStatus.Unavailable("cannot clean containers an earlier daemon left: " + e.getMessage());
                 }
-                // runc 1.1 mounts the rootfs as the remapped root, which cannot enter the private (0700) state
-                // dir; crun mounts it before switching users
-                usernsRefusal = a.runtime().kind() == OciRuntime.Kind.CRUN ? null
-                        : "user namespace remapping needs crun on this node: runc cannot reach the bundle in the"
-                                + " daemon's private state dir as the remapped root";
-                yield new BackendStatus.Available(a.runtime().version(), Map.of(
-                        "runtime", a.runtime().kind().name().toLowerCase(java.util.Locale.ROOT),
-                        "why", forWorkloads.reason(),
-                        "command", String.join(" ", a.runtime().command()),
-                        "seccomp", "default profile (docs/runtimes.md)",
-                        "userns", usernsRefusal == null ? "available: root is host uid " + UserNamespace.HOST_BASE
-                                + "-" + (UserNamespace.HOST_BASE + UserNamespace.SIZE - 1) : usernsRefusal));
+                usernsRefusal = usernsRefusal(a.runtime());
+                yield new BackendStatus.Available(a.runtime().version(), platform(a.runtime()), details(a.runtime(),
+                        forWorkloads));
             }
         };
+    }
+
+    private static String usernsRefusal(OciRuntime runtime) {
+        return switch (runtime.kind()) {
+            case CRUN -> null;
+            // runc 1.1 mounts the rootfs as the remapped root, which cannot enter the private (0700) state
+            // dir; crun mounts it before switching users
+            case RUNC -> "user namespace remapping needs crun on this node: runc cannot reach the bundle in the"
+                    + " daemon's private state dir as the remapped root";
+            case RUNSC -> "gVisor runs its sandbox as its own user-space kernel: host user namespace remapping"
+                    + " (userns) is not offered for isolation gvisor";
+        };
+    }
+
+    /** What traps the sandbox's system calls: the host kernel itself, or runsc's platform. */
+    private static String platform(OciRuntime runtime) {
+        return runtime.kind() == OciRuntime.Kind.RUNSC ? RunscProbe.platform(runtime) : "native (host kernel)";
+    }
+
+    private Map<String, String> details(OciRuntime runtime, OciRuntime forWorkloads) {
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        details.put("runtime", runtime.kind().name().toLowerCase(java.util.Locale.ROOT));
+        details.put("why", forWorkloads.reason());
+        details.put("command", String.join(" ", runtime.command()));
+        details.put("userns", usernsRefusal == null ? "available: root is host uid " + UserNamespace.HOST_BASE
+                + "-" + (UserNamespace.HOST_BASE + UserNamespace.SIZE - 1) : usernsRefusal);
+        if (runtime.kind() == OciRuntime.Kind.RUNSC) {
+            details.put("platform", RunscProbe.platform(runtime));
+            details.put("seccomp", "the Sentry runs under gVisor's own host seccomp filter; the OCI profile in"
+                    + " config.json is not applied inside the sandbox (runsc ignores it)");
+            details.put("root", runtime.stateRoot().toString());
+            details.put("limits", "memory, cpus and pids are host cgroup limits on the whole sandbox, Sentry and"
+                    + " gofer included: memory + " + GvisorLimits.MEMORY_HEADROOM / (1024 * 1024) + " MB, pids x "
+                    + GvisorLimits.PIDS_PER_PROCESS + " + " + GvisorLimits.PIDS_HEADROOM + " host tasks");
+            details.put("exec_tty", "no: runsc exec has no terminal here; exec runs with pipes");
+        } else {
+            details.put("seccomp", "default profile (docs/runtimes.md)");
+        }
+        return details;
     }
 
     /** The OCI runtime the probe chose; throws BackendUnavailableException when there is none. */
     public OciRuntime runtime() {
         if (probe() instanceof BackendStatus.Unavailable(String reason)) {
-            throw new BackendUnavailableException("the container backend is unavailable: " + reason);
+            throw new BackendUnavailableException("the " + engine.label() + " backend is unavailable: " + reason);
         }
         return runtime;
     }
 
     @Override
     public BackendTraits traits() {
-        return new BackendTraits("none (network namespaces come with issue 4)", "overlayfs on image layers",
-                "namespaces + cgroups + capabilities (crun/runc)");
+        return engine.traits();
     }
 
     /** A read-only root always works; a user namespace where the probed runtime can do it (see detect). */
@@ -162,20 +196,20 @@ public final class ContainerBackend implements Backend {
             case OCI -> Optional.empty();
             case JAVASCRIPT, PYTHON, SHELL -> CodeImage.of(request.runtime());
             case TYPESCRIPT, GO -> throw new IllegalArgumentException(
-                    "the container backend has no image for " + request.runtime().wire() + " code (yet)");
+                    "the " + engine.label() + " backend has no image for " + request.runtime().wire() + " code (yet)");
         };
         if (code.isEmpty() && request.image() == null) {
             throw new IllegalArgumentException("an oci execution needs an image");
         }
         if (closed) {
-            throw new BackendUnavailableException("the container backend is closed");
+            throw new BackendUnavailableException("the " + engine.label() + " backend is closed");
         }
         if (probe() instanceof BackendStatus.Unavailable(String reason)) {
-            throw new BackendUnavailableException("the container backend is unavailable: " + reason);
+            throw new BackendUnavailableException("the " + engine.label() + " backend is unavailable: " + reason);
         }
         String id = request.workloadId().toLowerCase(java.util.Locale.ROOT);
-        ContainerSpec.Resources resources = new ContainerSpec.Resources((long) request.limits().memMb() * 1024 * 1024,
-                request.limits().cpus(), request.limits().pids());
+        ContainerSpec.Resources resources = GvisorLimits.forRuntime(runtime.kind(), new ContainerSpec.Resources(
+                (long) request.limits().memMb() * 1024 * 1024, request.limits().cpus(), request.limits().pids()));
         ContainerSpec.Security security = new ContainerSpec.Security(true, request.sandbox().userns());
         boolean readOnly = request.sandbox().readOnlyRootfs();
         ContainerSpec spec = switch (code.orElse(null)) {
@@ -194,7 +228,7 @@ public final class ContainerBackend implements Backend {
         // A platform thread: starting a process is a native call that pins a virtual thread's carrier until the
         // child has exec'd, so with 50 containers starting at once the virtual threads waited for carriers
         // (measured from here to supervise(): 95-250 ms median on virtual threads, 10-15 ms on platform ones).
-        Thread.ofPlatform().daemon().name("container-" + spec.id()).start(execution::supervise);
+        Thread.ofPlatform().daemon().name(engine.label() + "-" + spec.id()).start(execution::supervise);
         return execution;
     }
 
@@ -343,7 +377,7 @@ public final class ContainerBackend implements Backend {
     public void close() {
         closed = true;
         List<ContainerExecution> left = List.copyOf(running.values());
-        left.forEach(e -> e.kill("killed", "the container backend was closed"));
+        left.forEach(e -> e.kill("killed", "the " + engine.label() + " backend was closed"));
         for (ContainerExecution e : left) {
             try {
                 e.finished.get(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

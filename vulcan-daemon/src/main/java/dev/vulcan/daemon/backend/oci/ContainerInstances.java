@@ -32,6 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
  * holds the container's stdio, writes its output with timestamps to {@code ctr.log} and its exit code to
  * {@code exits/<id>}, so a run outlives the daemon and a restarted daemon can tell whether it still runs.
  *
+ * <p>The same class drives runsc (isolation gvisor) under its own root: conmon runs whatever OCI runtime the
+ * probe found, through a wrapper script with its flags.
+ *
  * <p>Per instance, {@code instances/<id>/} holds the bundle (overlay rootfs, its persistent upper dir,
  * config.json), conmon's and the container's PID files and the log.
  */
@@ -100,6 +103,11 @@ public final class ContainerInstances implements InstanceDriver {
         listeners.add(listener);
     }
 
+    /** Whether instance {@code id} has anything under this driver's root (its dir). */
+    public boolean has(String id) {
+        return Files.isDirectory(dir(id));
+    }
+
     private Path dir(String id) {
         return root.resolve(id);
     }
@@ -121,7 +129,7 @@ public final class ContainerInstances implements InstanceDriver {
             ImageReference ref = ImageReference.parse(launch.command().ref());
             ImageConfig config = ImageConfig.read(images, ref, json);
             List<Path> layers = images.unpack(ref);
-            ContainerSpec spec = spec(id, ref, launch);
+            ContainerSpec spec = spec(id, ref, launch, oci.kind());
             MemoryCgroup.limit(id, spec.resources().memoryBytes());
             bundles.build(bundle(id), layers, config, spec);
             launchMonitor(id, oci);
@@ -143,14 +151,14 @@ public final class ContainerInstances implements InstanceDriver {
         }
     }
 
-    private static ContainerSpec spec(String id, ImageReference ref, Launch launch) {
+    private static ContainerSpec spec(String id, ImageReference ref, Launch launch, OciRuntime.Kind kind) {
         var command = launch.command();
         List<ContainerSpec.Mount> mounts = launch.mounts().stream()
                 .map(m -> new ContainerSpec.Mount(m.source(), m.destination(), m.readOnly())).toList();
         return new ContainerSpec(id, ref, command.shellForm() ? command.argv().getFirst() : null,
                 command.shellForm() ? null : command.argv(),
-                new ContainerSpec.Resources((long) launch.limits().memMb() * 1024 * 1024, launch.limits().cpus(),
-                        launch.limits().pids()),
+                GvisorLimits.forRuntime(kind, new ContainerSpec.Resources((long) launch.limits().memMb() * 1024 * 1024,
+                        launch.limits().cpus(), launch.limits().pids())),
                 NO_TIMEOUT, false, mounts, launch.env());
     }
 

@@ -283,9 +283,9 @@ public final class ContainerRun {
         return java.util.Optional.of("delete: " + out.strip());
     }
 
-    /** True when the runtime's state root (its default, the daemon runs as root) exists without this id. */
+    /** True when the runtime's state root exists without this id. */
     private boolean runtimeForgot(String id) {
-        Path root = Path.of(runtime.kind() == OciRuntime.Kind.CRUN ? "/run/crun" : "/run/runc");
+        Path root = runtime.stateRoot();
         return Files.isDirectory(root) && !Files.exists(root.resolve(id), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 

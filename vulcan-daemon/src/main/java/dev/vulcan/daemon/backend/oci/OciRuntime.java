@@ -14,7 +14,8 @@ import java.util.Locale;
  */
 public record OciRuntime(Kind kind, List<String> command, String version, String reason) {
 
-    public enum Kind { CRUN, RUNC }
+    /** RUNSC is gVisor's runtime: the same OCI bundles, run on gVisor's user-space kernel. */
+    public enum Kind { CRUN, RUNC, RUNSC }
 
     /** Which runtime to use; AUTO prefers crun where it works. */
     public enum Preference {
@@ -92,7 +93,7 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
     }
 
     /** A bundle dir whose rootfs is the static busybox as /bin/true (its config is written per candidate). */
-    private static Path probeBundle(Path scratch, Path busybox) throws IOException {
+    static Path probeBundle(Path scratch, Path busybox) throws IOException {
         Files.createDirectories(scratch);
         Path bundle = Files.createTempDirectory(scratch, "probe-");
         Path bin = Files.createDirectories(bundle.resolve("rootfs/bin"));
@@ -101,9 +102,39 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
         return bundle;
     }
 
-    /** The runtime binary this command ends with (the wrapper's $0, or the whole command). */
+    /** The runtime binary this command ends with (the wrapper's $0, or the whole command); runsc's is first. */
     String binary() {
-        return command.getLast();
+        return kind == Kind.RUNSC ? command.getFirst() : command.getLast();
+    }
+
+    /**
+     * Where this runtime keeps its container state: crun's and runc's defaults (the daemon runs as root), runsc's
+     * {@code --root=} (always given: gVisor needs a root of its own).
+     */
+    public Path stateRoot() {
+        return switch (kind) {
+            case CRUN -> Path.of("/run/crun");
+            case RUNC -> Path.of("/run/runc");
+            case RUNSC -> command.stream().filter(a -> a.startsWith("--root=")).findFirst()
+                    .map(a -> Path.of(a.substring("--root=".length())))
+                    .orElseThrow(() -> new IllegalStateException("runsc without --root: " + command));
+        };
+    }
+
+    /**
+     * This runtime run inside the network namespace at {@code netns} (a CNI-prepared one), or this runtime when
+     * {@code netns} is null. Only runsc needs it: its own netstack fails on this kernel in the root netns check,
+     * so it is started inside the netns with {@code --network=host} (the sandbox then uses that netns' host
+     * stack); crun and runc get their netns from config.json. nsenter, not {@code ip netns exec}, which remounts
+     * /sys and hides the cgroup mounts runsc needs.
+     */
+    public OciRuntime inNetns(Path netns) {
+        if (netns == null || kind != Kind.RUNSC) {
+            return this;
+        }
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--net=" + netns));
+        command.stream().map(a -> a.equals(RunscProbe.NO_NETWORK) ? RunscProbe.HOST_NETWORK : a).forEach(argv::add);
+        return new OciRuntime(kind, argv, version, reason + "; in netns " + netns);
     }
 
     /**
@@ -112,6 +143,10 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
      * lives as long as this process: use the result only for what this process runs itself.
      */
     public OciRuntime sealed(Path scratch, Path busybox, ProcessRunner processes, BundleBuilder bundles) {
+        if (kind == Kind.RUNSC) {
+            // runsc re-executes itself for its sandbox and gofer by design: a sealed copy saves nothing
+            return this;
+        }
         List<String> failures = new ArrayList<>();
         try {
             java.util.Optional<Path> copy = SealedBinary.of(binary());
@@ -141,9 +176,16 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
 
     private static OciRuntime tryRun(OciRuntime candidate, Path bundle, ProcessRunner processes, BundleBuilder bundles,
             List<String> failures) {
+        return tryRun(candidate, bundle, processes, bundles, failures, DEADLINE);
+    }
+
+    /** Runs busybox true in {@code bundle} with the candidate; past {@code deadline} the run counts as failed. */
+    static OciRuntime tryRun(OciRuntime candidate, Path bundle, ProcessRunner processes, BundleBuilder bundles,
+            List<String> failures, Duration deadline) {
         String name = candidate.kind().name().toLowerCase(Locale.ROOT);
         try {
-            ProcessRunner.Result version = processes.run(List.of(name, "--version"), DEADLINE);
+            ProcessRunner.Result version = processes.run(List.of(candidate.kind() == Kind.RUNSC ? candidate.binary() : name,
+                    "--version"), DEADLINE);
             if (version.exitCode() != 0) {
                 failures.add(name + " --version failed: " + version.output().strip());
                 return null;
@@ -153,11 +195,14 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
             ContainerSpec spec = new ContainerSpec(id, dev.vulcan.daemon.image.ImageReference.parse("probe/probe:1"), null,
                     List.of("/bin/true"), ContainerSpec.Resources.NONE, DEADLINE, false);
             bundles.writeConfig(bundle, List.of("/bin/true"), List.of(), "/", spec);
-            ProcessRunner.Result run = processes.run(candidate.argv("run", "--bundle", bundle.toString(), id), DEADLINE);
+            ProcessRunner.Result run = processes.run(candidate.argv("run", "--bundle", bundle.toString(), id), deadline);
             processes.run(candidate.argv("delete", "-f", id), DEADLINE);
             ContainerRun.removeCgroups(id);
             if (run.exitCode() != 0) {
-                failures.add(candidate.reason() + ": exit " + run.exitCode() + ": " + run.output().strip());
+                String why = run.exitCode() == -1 ? "no answer within " + deadline.toMillis() + " ms (hangs)"
+                        : "exit " + run.exitCode() + ": " + (candidate.kind() == Kind.RUNSC ? lastLine(run.output())
+                                : run.output().strip());
+                failures.add(candidate.reason() + ": " + why);
                 return null;
             }
             // candidate.reason() starts with the runtime's name; put the version after it
@@ -166,5 +211,11 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
             failures.add(name + ": " + e.getMessage());
             return null;
         }
+    }
+
+    /** runsc logs many lines before its error; the last one says what went wrong. */
+    private static String lastLine(String output) {
+        List<String> lines = output.strip().lines().toList();
+        return lines.isEmpty() ? "" : lines.getLast().strip();
     }
 }

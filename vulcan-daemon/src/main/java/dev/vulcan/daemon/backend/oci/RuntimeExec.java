@@ -61,6 +61,12 @@ public final class RuntimeExec implements ContainerExec {
                 + sequence.incrementAndGet() + ".pid");
         List<String> args = new ArrayList<>(List.of("exec", "--pid-file", pidFile.toString()));
         if (spec.tty()) {
+            if (runtime.kind() == OciRuntime.Kind.RUNSC) {
+                // runsc exec has no --tty; it only hands a console to a --console-socket listener
+                throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option",
+                        "exec with a terminal is not available for isolation gvisor (runsc exec has no --tty);"
+                                + " run it without -t");
+            }
             args.add("--tty");
         }
         for (String variable : environment(containerId, spec.env())) {
