@@ -250,7 +250,7 @@ public final class ContainerBench {
             this.unix = unix;
             this.client = unix.keepAlive();
             this.json = json;
-            this.body = json.writeValueAsBytes(Map.of("image", IMAGE, "args", List.of("true")));
+            this.body = json.writeValueAsBytes(Map.of("image", IMAGE, "args", List.of("true"), "isolation", "container"));
         }
 
         static ApiRuns connect(Path socket, JsonMapper json, Path archive) throws Exception {

@@ -26,7 +26,7 @@ final class RawRuns {
         long t0 = System.nanoTime();
         int rc = exec(argv(runtime, "run", "--bundle", bundle.toString(), id));
         double elapsed = (System.nanoTime() - t0) / 1e6;
-        exec(argv(runtime, "delete", "-f", id));
+        exec(argv(runtime, "delete", "--force", id));
         if (rc != 0) {
             throw new IllegalStateException(String.join(" ", runtime) + " run failed with exit " + rc);
         }
@@ -40,7 +40,7 @@ final class RawRuns {
                 .redirectInput(new File("/dev/null")).start();
         String out = new String(p.getInputStream().readAllBytes()).strip();
         int rc = p.waitFor();
-        exec(argv(runtime, "delete", "-f", id));
+        exec(argv(runtime, "delete", "--force", id));
         return rc == 0 ? null : "exit " + rc + ": " + out;
     }
 

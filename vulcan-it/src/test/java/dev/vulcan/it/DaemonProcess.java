@@ -45,6 +45,16 @@ final class DaemonProcess implements AutoCloseable {
         return daemon;
     }
 
+    /** A daemon with system properties (-Dname=value) for its JVM. */
+    static DaemonProcess startWithProperties(Path stateDir, List<String> properties) {
+        DaemonProcess daemon = new DaemonProcess(stateDir, List.of());
+        daemon.properties = List.copyOf(properties);
+        daemon.launch();
+        return daemon;
+    }
+
+    private List<String> properties = List.of();
+
     /** Starts the daemon again on the same state dir, socket and port. */
     void restart() {
         launch();
@@ -53,8 +63,9 @@ final class DaemonProcess implements AutoCloseable {
     private void launch() {
         Tools.require(Repo.deno(), "scripts/setup");
         List<String> command = new ArrayList<>(List.of(Repo.java().toString(), "--enable-native-access=ALL-UNNAMED",
-                "-Dvulcan.home=" + Repo.root(), "-cp", System.getProperty("java.class.path"),
-                "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
+                "-Dvulcan.home=" + Repo.root()));
+        command.addAll(properties);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
                 "--listen", "127.0.0.1:" + port, "--isolate-hosts", "2"));
         command.addAll(options);
         try {

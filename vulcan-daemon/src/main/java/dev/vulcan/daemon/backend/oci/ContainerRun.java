@@ -191,7 +191,7 @@ public final class ContainerRun {
             boolean done = p.waitFor(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 processes.run(runtime.argv("kill", spec.id(), "KILL"), COMMAND_DEADLINE);
-                processes.run(runtime.argv("delete", "-f", spec.id()), COMMAND_DEADLINE);
+                processes.run(runtime.argv("delete", "--force", spec.id()), COMMAND_DEADLINE);
                 if (!p.waitFor(5, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     p.waitFor();
@@ -274,7 +274,7 @@ public final class ContainerRun {
      */
     static java.util.Optional<String> forceDelete(OciRuntime runtime, ProcessRunner processes, String id)
             throws IOException {
-        ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "-f", id), COMMAND_DEADLINE);
+        ProcessRunner.Result deleted = processes.run(runtime.argv("delete", "--force", id), COMMAND_DEADLINE);
         String out = deleted.output();
         if (deleted.exitCode() == 0 || out.contains("does not exist") || out.contains("not found")
                 || out.contains("No such file")) {

@@ -196,7 +196,7 @@ public record OciRuntime(Kind kind, List<String> command, String version, String
                     List.of("/bin/true"), ContainerSpec.Resources.NONE, DEADLINE, false);
             bundles.writeConfig(bundle, List.of("/bin/true"), List.of(), "/", spec);
             ProcessRunner.Result run = processes.run(candidate.argv("run", "--bundle", bundle.toString(), id), deadline);
-            processes.run(candidate.argv("delete", "-f", id), DEADLINE);
+            processes.run(candidate.argv("delete", "--force", id), DEADLINE);
             ContainerRun.removeCgroups(id);
             if (run.exitCode() != 0) {
                 String why = run.exitCode() == -1 ? "no answer within " + deadline.toMillis() + " ms (hangs)"
