@@ -64,6 +64,24 @@ class InstanceSpecTest {
     }
 
     @Test
+    void instancesRunInAContainerUnlessGvisorOrAutoIsAsked() {
+        InstancesPost base = post("a", null, null, null, null, null);
+        assertThat(parse(base).isolation()).isEqualTo(dev.vulcan.api.Isolation.CONTAINER);
+        for (String wire : List.of("gvisor", "auto", "GVISOR")) {
+            assertThat(parse(withIsolation(base, wire)).isolation()).isEqualTo(dev.vulcan.api.Isolation.GVISOR);
+        }
+        assertThat(parse(withIsolation(base, "container")).isolation()).isEqualTo(dev.vulcan.api.Isolation.CONTAINER);
+        assertCode(withIsolation(base, "isolate"), "invalid_isolation");
+        assertCode(withIsolation(base, "microvm"), "invalid_isolation");
+        assertCode(withIsolation(base, "hyperv"), "invalid_isolation");
+    }
+
+    private static InstancesPost withIsolation(InstancesPost p, String isolation) {
+        return new InstancesPost(p.name(), p.image(), p.cmd(), p.args(), p.env(), p.volumes(), p.restart(),
+                p.resources(), isolation);
+    }
+
+    @Test
     void restartPoliciesDecideOnWhetherTheRunFailed() {
         assertThat(RestartPolicy.NO.restartsAfter(true)).isFalse();
         assertThat(RestartPolicy.ON_FAILURE.restartsAfter(false)).isFalse();

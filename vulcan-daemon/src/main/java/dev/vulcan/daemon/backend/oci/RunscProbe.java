@@ -45,12 +45,18 @@ final class RunscProbe {
 
     static OciRuntime.Probe probe(String runsc, Platform preference, Path root, Path scratch, Path busybox,
             ProcessRunner processes, BundleBuilder bundles) {
+        return probe(runsc, preference, root, scratch, busybox, processes, bundles, Files.exists(KVM_DEVICE));
+    }
+
+    /** @param kvmDevice whether this host has {@link #KVM_DEVICE} (AUTO tries kvm only then) */
+    static OciRuntime.Probe probe(String runsc, Platform preference, Path root, Path scratch, Path busybox,
+            ProcessRunner processes, BundleBuilder bundles, boolean kvmDevice) {
         List<String> failures = new ArrayList<>();
         try {
             Files.createDirectories(root);
             Path bundle = OciRuntime.probeBundle(scratch, busybox);
             try {
-                if (preference == Platform.KVM || (preference == Platform.AUTO && Files.exists(KVM_DEVICE))) {
+                if (preference == Platform.KVM || (preference == Platform.AUTO && kvmDevice)) {
                     OciRuntime ok = attempt(runsc, "kvm", root, bundle, processes, bundles, failures, KVM_DEADLINE);
                     if (ok != null) {
                         return new OciRuntime.Probe.Available(with(ok, "platform kvm"));
