@@ -5,7 +5,16 @@ import java.util.List;
 /**
  * Body of POST /v1/instances: a long-lived container. cmd is Docker's shell form, args the exec form
  * (at most one; neither: the image's own). volumes are "HOST:GUEST[:ro]" bind mounts (HOST absolute)
- * or "NAME:GUEST[:ro]" named volumes; restart is no (default), on-failure or always.
+ * or "NAME:GUEST[:ro]" named volumes; restart is no (default), on-failure or always. network is the
+ * network's name or "none" (null: the node's default network); ports are published ports
+ * "[HOSTIP:]HOSTPORT:PORT[/tcp|udp]" (an IPv6 HOSTIP in brackets).
  */
 public record InstancesPost(String name, String image, String cmd, List<String> args, List<String> env,
-        List<String> volumes, String restart, Resources resources) {}
+        List<String> volumes, String restart, Resources resources, String network, List<String> ports) {
+
+    /** An instance on the default network with no published ports. */
+    public InstancesPost(String name, String image, String cmd, List<String> args, List<String> env,
+            List<String> volumes, String restart, Resources resources) {
+        this(name, image, cmd, args, env, volumes, restart, resources, null, null);
+    }
+}
