@@ -26,6 +26,10 @@ final class InstanceCreateCommand extends Subcommand {
         spec.addOption(repeated(new String[] {"-v", "--volume"}, "SPEC",
                 "HOST:GUEST[:ro] (HOST absolute) or NAME:GUEST[:ro] (a named volume, made on first use);"
                         + " may be repeated"));
+        spec.addOption(Specs.option("--network", String.class, "NETWORK",
+                "the network to join: a network's name or none (default: the default network)"));
+        spec.addOption(repeated(new String[] {"-p", "--publish"}, "[HOSTIP:]HOSTPORT:PORT[/PROTO]",
+                "publish a port on the node (tcp or udp; an IPv6 HOSTIP in brackets); may be repeated"));
         spec.addOption(Specs.option("--restart", String.class, "POLICY", "no (default), on-failure or always"));
         spec.addOption(Specs.option("--cpus", Integer.class, "N", "CPUs (default: no limit)"));
         spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: no limit)"));
@@ -52,7 +56,8 @@ final class InstanceCreateCommand extends Subcommand {
         Integer memory = Specs.value(spec, "--memory");
         InstancesPost post = new InstancesPost(Specs.value(spec, "--name"), Specs.value(spec, "--image"), cmd,
                 hasArgs ? List.copyOf(args) : null, list("--env"), list("--volume"), Specs.value(spec, "--restart"),
-                cpus == null && memory == null ? null : new Resources(cpus, memory, null));
+                cpus == null && memory == null ? null : new Resources(cpus, memory, null),
+                Specs.value(spec, "--network"), list("--publish"));
         String target = DaemonClient.target("/v1/instances",
                 Specs.given(spec, "--start") ? Map.of("start", "true") : Map.of());
         return show(root.client().post(target, post),

@@ -23,6 +23,7 @@ final class DaemonProcess implements AutoCloseable {
     final int port;
     private final Path log;
     private final List<String> options;
+    final TestNetwork network = TestNetwork.next();
     private Process process;
     private Http http;
 
@@ -57,6 +58,7 @@ final class DaemonProcess implements AutoCloseable {
                 "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
                 "--listen", "127.0.0.1:" + port, "--isolate-hosts", "2"));
         command.addAll(options);
+        command.addAll(network.options(options));
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -124,8 +126,12 @@ final class DaemonProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            stop();
+        try {
+            if (process != null && process.isAlive()) {
+                stop();
+            }
+        } finally {
+            network.removeFromHost();
         }
     }
 

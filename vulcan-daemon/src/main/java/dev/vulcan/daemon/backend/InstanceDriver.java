@@ -14,11 +14,16 @@ import java.util.function.Consumer;
  */
 public interface InstanceDriver extends AutoCloseable {
 
-    /** What one run of an instance needs. */
-    record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits) {
+    /** What one run of an instance needs; network null: no network but loopback. */
+    record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits,
+            NetworkJoin network) {
         public Launch {
             env = List.copyOf(env);
             mounts = List.copyOf(mounts);
+        }
+
+        public Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits) {
+            this(command, env, mounts, limits, null);
         }
     }
 

@@ -5,6 +5,8 @@ import dev.vulcan.api.Resources;
 import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.error.InvalidException;
 import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.net.NetworkConfig;
+import dev.vulcan.daemon.net.PublishedPort;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -12,10 +14,13 @@ import java.util.regex.Pattern;
  * A validated instance: what POST /v1/instances asked for. The creating request is stored as is and
  * parsed through {@link #from} again when read back, so there is one way in.
  *
- * @param memMb 0: no memory limit; cpus 0: no CPU quota
+ * @param memMb   0: no memory limit; cpus 0: no CPU quota
+ * @param network the network it joins, null for none
+ * @param ports   published ports (only with a network)
  */
 record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCommand command, List<String> env,
-        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids) {
+        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids, String network,
+        List<PublishedPort> ports) {
 
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     /** Without a pids limit asked for, this one keeps a fork bomb in. */
@@ -69,7 +74,15 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
         if (r.pids() != null && (pids < 1 || pids > MAX_PIDS)) {
             throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
         }
+        String network = post.network() == null || post.network().isBlank() ? NetworkConfig.DEFAULT_NETWORK
+                : post.network().equals("none") ? null : post.network();
+        List<PublishedPort> ports = post.ports() == null ? List.of()
+                : post.ports().stream().map(PublishedPort::parse).toList();
+        if (network == null && !ports.isEmpty()) {
+            throw new InvalidException("invalid_port", "an instance with network none has no ports to publish");
+        }
+        PublishedPort.requireDistinct(ports);
         return new InstanceSpec(post.name(), image, command, env, volumes, RestartPolicy.parse(post.restart()), memMb,
-                cpus, pids);
+                cpus, pids, network, ports);
     }
 }

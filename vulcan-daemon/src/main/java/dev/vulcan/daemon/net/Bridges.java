@@ -45,6 +45,28 @@ public final class Bridges {
         }
     }
 
+    /** The bridges on the host named {@code PREFIX<number>}: this node's, whether a network owns them or not. */
+    public List<String> list(String prefix) throws IOException {
+        String out = processes.check(List.of("ip", "-o", "link", "show", "type", "bridge"));
+        List<String> found = new java.util.ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] fields = line.split(":\\s+", 3);
+            if (fields.length >= 2) {
+                String name = fields[1].strip();
+                int at = name.indexOf('@');
+                if (at >= 0) name = name.substring(0, at);
+                if (belongsTo(name, prefix)) found.add(name);
+            }
+        }
+        return found;
+    }
+
+    /** Whether a device is one of the bridges of the node with this prefix. */
+    public static boolean belongsTo(String device, String prefix) {
+        return device.startsWith(prefix) && device.length() > prefix.length()
+                && device.substring(prefix.length()).chars().allMatch(Character::isDigit);
+    }
+
     public boolean exists(String bridge) throws IOException {
         return processes.run(List.of("ip", "link", "show", "dev", bridge), DEADLINE).exitCode() == 0;
     }

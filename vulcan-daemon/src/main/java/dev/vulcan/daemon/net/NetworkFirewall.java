@@ -17,6 +17,7 @@ import java.util.Locale;
  */
 public final class NetworkFirewall {
 
+    static final String CNI_ADMIN = "CNI-ADMIN";
     private final ProcessRunner processes;
     private final String isolationChain;
     private final String masqueradeChain;
@@ -63,6 +64,10 @@ public final class NetworkFirewall {
             Files.writeString(file, render(networks, ipv6));
             processes.check(List.of(tool + "-restore", "--noflush", file.toString()));
             jump(tool, "filter", "FORWARD", isolationChain);
+            // The CNI firewall plugin may later insert its own chain ahead of ours in FORWARD and accept a sandbox's
+            // traffic there; its CNI-ADMIN chain, jumped to first, is where the plugin wants such rules.
+            processes.run(List.of(tool, "-w", "-t", "filter", "-N", CNI_ADMIN), java.time.Duration.ofSeconds(30));
+            jump(tool, "filter", CNI_ADMIN, isolationChain);
             if (!ipv6) {
                 jump(tool, "nat", "POSTROUTING", masqueradeChain);
             }
@@ -74,22 +79,5 @@ public final class NetworkFirewall {
                 java.time.Duration.ofSeconds(30)).exitCode() != 0) {
             processes.check(List.of(tool, "-w", "-t", table, "-I", from, "1", "-j", chain));
         }
-    }
-
-    /** Takes Vulcan's chains out of the host's tables (used when the last network of a node goes). */
-    public synchronized void removeAll() throws IOException {
-        for (String tool : List.of("iptables", "ip6tables")) {
-            unjump(tool, "filter", "FORWARD", isolationChain);
-            if (tool.equals("iptables")) unjump(tool, "nat", "POSTROUTING", masqueradeChain);
-        }
-    }
-
-    private void unjump(String tool, String table, String from, String chain) throws IOException {
-        java.time.Duration deadline = java.time.Duration.ofSeconds(30);
-        while (processes.run(List.of(tool, "-w", "-t", table, "-D", from, "-j", chain), deadline).exitCode() == 0) {
-            // a crash between check and insert may have left two jumps
-        }
-        processes.run(List.of(tool, "-w", "-t", table, "-F", chain), deadline);
-        processes.run(List.of(tool, "-w", "-t", table, "-X", chain), deadline);
     }
 }

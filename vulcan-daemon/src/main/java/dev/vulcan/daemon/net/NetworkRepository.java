@@ -108,6 +108,18 @@ public final class NetworkRepository {
         return attachmentsWhere("network=?", network);
     }
 
+    /** Addresses of {@code name} on {@code network}: the DNS server's view of the attachments. */
+    public List<InetAddress> addresses(String network, String name) {
+        List<InetAddress> out = new ArrayList<>();
+        for (Attachment a : attachmentsOn(network)) {
+            if (name.equalsIgnoreCase(a.dnsName())) {
+                if (a.ipv4() != null) out.add(a.ipv4());
+                if (a.ipv6() != null) out.add(a.ipv6());
+            }
+        }
+        return out;
+    }
+
     private List<Attachment> attachmentsWhere(String condition, String value) {
         return database.withStatement("SELECT " + ATTACHMENT_COLUMNS + " FROM network_attachments WHERE " + condition
                 + " ORDER BY created_at, sandbox_id", s -> {

@@ -42,6 +42,17 @@ public record PublishedPort(InetAddress hostIp, int hostPort, int containerPort,
                 && (hostIp == null || other.hostIp == null || hostIp.equals(other.hostIp));
     }
 
+    /** Fails when two ports of one sandbox claim the same host port. */
+    public static void requireDistinct(java.util.List<PublishedPort> ports) {
+        for (int i = 0; i < ports.size(); i++) {
+            for (int j = i + 1; j < ports.size(); j++) {
+                if (ports.get(i).clashes(ports.get(j))) {
+                    throw invalid("published ports " + ports.get(i) + " and " + ports.get(j) + " claim the same host port");
+                }
+            }
+        }
+    }
+
     @Override
     public String toString() {
         String ip = hostIp == null ? "" : hostIp instanceof Inet6Address ? "[" + IpPrefix.text(hostIp) + "]:"
