@@ -140,7 +140,7 @@ public final class ContainerBackend implements Backend {
 
     @Override
     public BackendTraits traits() {
-        return new BackendTraits("none (network namespaces come with issue 4)", "overlayfs on image layers",
+        return new BackendTraits("CNI bridge networks (dual stack, NAT, published ports, DNS)", "overlayfs on image layers",
                 "namespaces + cgroups + capabilities (crun/runc)");
     }
 
