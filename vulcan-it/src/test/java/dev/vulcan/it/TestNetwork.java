@@ -97,12 +97,11 @@ record TestNetwork(int n) {
         bridgesOnHost().forEach(br -> run("ip", "link", "delete", br));
         String upper = prefix().toUpperCase(Locale.ROOT);
         for (String tool : List.of("iptables", "ip6tables")) {
-            while (run(tool, "-w", "-D", "FORWARD", "-j", upper + "-ISOLATION") != null) {
+            while (run(tool, "-w", "-D", "FORWARD", "-j", upper + "-FORWARD") != null) {
                 // a crash may have left the jump twice
             }
-            run(tool, "-w", "-D", "CNI-ADMIN", "-j", upper + "-ISOLATION");
-            run(tool, "-w", "-F", upper + "-ISOLATION");
-            run(tool, "-w", "-X", upper + "-ISOLATION");
+            run(tool, "-w", "-F", upper + "-FORWARD");
+            run(tool, "-w", "-X", upper + "-FORWARD");
         }
         while (run("iptables", "-w", "-t", "nat", "-D", "POSTROUTING", "-j", upper + "-MASQ") != null) {
             // as above

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * How this node lays out its networks.
  *
  * @param prefix        names every host object of the node's networks: bridges {@code PREFIX0, PREFIX1...}, network
- *                      namespaces {@code PREFIX-<sandbox>}, chains {@code PREFIX-ISOLATION}; two nodes on one host
+ *                      namespaces {@code PREFIX-<sandbox>}, chains {@code PREFIX-FORWARD}; two nodes on one host
  *                      (tests, nested nodes) must use different prefixes
  * @param defaultSubnet the IPv4 subnet of the default network (named {@value #DEFAULT_NETWORK}, bridge {@code PREFIX0})
  * @param pool          where networks created without a subnet get theirs, one /24 each

@@ -9,39 +9,46 @@ import java.util.Locale;
 
 /**
  * The node-wide packet filter rules of Vulcan's networks, rendered whole from the list of networks and
- * applied atomically with {@code iptables-restore --noflush}: one chain isolating networks from each other
- * (jumped to first from FORWARD) and one masquerading each network's IPv4 traffic that leaves its bridge.
- * IPv6 is routed, never masqueraded (delegated subtrees keep their source addresses). Rendering from state,
- * rather than adding and deleting rules one by one, leaves nothing stale after a crash: the next apply
- * replaces whatever the chains held. Per-sandbox rules (published ports, CNI firewall) belong to CNI.
+ * applied atomically with {@code iptables-restore --noflush}. {@code PREFIX-FORWARD}, jumped to first from
+ * FORWARD, drops traffic between any two of the node's bridges, then admits what a sandbox sends and the
+ * replies and published-port traffic (DNAT) it receives, so the networks work under a FORWARD policy of DROP
+ * too; {@code PREFIX-MASQ} masquerades each network's IPv4 traffic that leaves its bridge. IPv6 is routed, never
+ * masqueraded (delegated subtrees keep their source addresses). Rendering from state, rather than adding and
+ * deleting rules one by one, leaves nothing stale after a crash: the next apply replaces whatever the chains
+ * held. Per-sandbox rules (published ports) belong to CNI's portmap plugin.
  */
 public final class NetworkFirewall {
 
-    static final String CNI_ADMIN = "CNI-ADMIN";
     private final ProcessRunner processes;
-    private final String isolationChain;
+    private final String forwardChain;
     private final String masqueradeChain;
     private final Path scratch;
 
-    /** @param prefix the node's device prefix; chains are PREFIX-ISOLATION and PREFIX-MASQ */
+    /** @param prefix the node's device prefix; chains are PREFIX-FORWARD and PREFIX-MASQ */
     public NetworkFirewall(ProcessRunner processes, String prefix, Path scratch) {
         this.processes = processes;
         String upper = prefix.toUpperCase(Locale.ROOT);
-        this.isolationChain = upper + "-ISOLATION";
+        this.forwardChain = upper + "-FORWARD";
         this.masqueradeChain = upper + "-MASQ";
         this.scratch = scratch;
     }
 
     /** The iptables-restore input for one family. */
     String render(List<Network> networks, boolean ipv6) {
-        StringBuilder rules = new StringBuilder("*filter\n:").append(isolationChain).append(" - [0:0]\n");
+        StringBuilder rules = new StringBuilder("*filter\n:").append(forwardChain).append(" - [0:0]\n");
         for (Network from : networks) {
             for (Network to : networks) {
                 if (from != to && (!ipv6 || (from.ipv6Subnet() != null && to.ipv6Subnet() != null))) {
-                    rules.append("-A ").append(isolationChain).append(" -i ").append(from.bridge())
+                    rules.append("-A ").append(forwardChain).append(" -i ").append(from.bridge())
                             .append(" -o ").append(to.bridge()).append(" -j DROP\n");
                 }
             }
+        }
+        for (Network n : networks) {
+            if (ipv6 && n.ipv6Subnet() == null) continue;
+            rules.append("-A ").append(forwardChain).append(" -i ").append(n.bridge()).append(" -j ACCEPT\n");
+            rules.append("-A ").append(forwardChain).append(" -o ").append(n.bridge())
+                    .append(" -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\n");
         }
         rules.append("COMMIT\n");
         if (!ipv6) {
@@ -63,11 +70,7 @@ public final class NetworkFirewall {
             Path file = scratch.resolve(tool + ".rules");
             Files.writeString(file, render(networks, ipv6));
             processes.check(List.of(tool + "-restore", "--noflush", file.toString()));
-            jump(tool, "filter", "FORWARD", isolationChain);
-            // The CNI firewall plugin may later insert its own chain ahead of ours in FORWARD and accept a sandbox's
-            // traffic there; its CNI-ADMIN chain, jumped to first, is where the plugin wants such rules.
-            processes.run(List.of(tool, "-w", "-t", "filter", "-N", CNI_ADMIN), java.time.Duration.ofSeconds(30));
-            jump(tool, "filter", CNI_ADMIN, isolationChain);
+            jump(tool, "filter", "FORWARD", forwardChain);
             if (!ipv6) {
                 jump(tool, "nat", "POSTROUTING", masqueradeChain);
             }

@@ -172,10 +172,13 @@ public final class NetworkService implements AutoCloseable {
         }
     }
 
-    /** The CNI configuration of a network: bridge, host-local IPAM in the network's own lease directory, ports, firewall. */
+    /**
+     * The CNI configuration of a network: bridge, host-local IPAM in the network's own lease directory, ports. The
+     * FORWARD admission the CNI firewall plugin would add per container, {@link NetworkFirewall} renders per network.
+     */
     CniConfigList cniConfig(Network network) {
         return CniConfigList.bridgeNetwork(BridgeConfig.of(network.name(), network.bridge(), network.subnet(),
-                network.ipv6Subnet(), ipamRoot.resolve(network.name())));
+                network.ipv6Subnet(), ipamRoot.resolve(network.name())), false);
     }
 
     Path ipamDir(Network network) {
