@@ -125,8 +125,8 @@ class InstanceCommandTest {
 
         assertThat(result.exit()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("""
-                NAME   STATUS                    IMAGE                           COMMAND                          RESTARTS   CREATED
-                web    running                   docker.io/it/busybox:1          /bin/sh -c while true; do ech…   2          1h ago
+                NAME   STATUS                    IMAGE                           COMMAND                          RESTARTS   CREATED    PORTS
+                web    running                   docker.io/it/busybox:1          /bin/sh -c while true; do ech…   2          1h ago     8080:80/tcp
                 db     stopped (exit 137)        docker.io/library/postgres:16   (image default)                  0          2d ago
                 hog    stopped (oom, exit 137)   docker.io/it/busybox:1          /bin/hog                         0          1s ago
                 new    created                   docker.io/it/busybox:1          sleep 9                          0          just now
@@ -165,6 +165,10 @@ class InstanceCommandTest {
                              B=two
                 volumes:     data:/data
                              /srv/conf:/conf:ro
+                network:     default
+                ipv4:        10.77.0.5
+                ipv6:        fd00:1000::1005
+                ports:       8080:80/tcp
                 node:        node-a
                 created:     2025-06-01T11:00:00Z (1h ago)
                 started:     2025-06-01T11:58:00Z (2m ago)

@@ -103,9 +103,11 @@ public final class Daemon implements AutoCloseable {
         InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, attachments,
                 clock, node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();
-        instances.reconcile();
-        // only adopted instances keep their network namespaces: workloads died with the last daemon
+        // Workloads died with the last daemon: only instances recorded as running may keep their network
+        // namespaces. Before the instances are reconciled, so a restart their policy schedules is not swept;
+        // one found dead there leaves its network as every ended run does.
         attachments.reconcile(instanceRows.runningIds());
+        instances.reconcile();
         // routes to child subtrees via the default network's bridge, which exists by now
         SubtreeAllocator subtree = new SubtreeAllocator(config.network().subtree(), database,
                 new Routes.Ip(new ProcessRunner.Native(), null), config.network().bridge(0), clock);
