@@ -42,10 +42,7 @@ public final class NetworkBench {
         int rounds = quick ? 1 : 3;
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         JsonMapper json = Json.mapper();
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("date", Instant.now().toString());
-        report.put("machine", Machine.describe());
-        report.put("load_average_at_start", Machine.loadAverage());
+        Map<String, Object> report = Machine.startReport();
         Map<String, Samples> rows = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         ProcessRunner processes = new ProcessRunner.Native();
@@ -136,11 +133,7 @@ public final class NetworkBench {
         report.put("raw_netns_and_cni_median_ms", rawCost);
         report.put("figures", figures);
         report.put("notes", notes);
-        report.put("load_average_at_end", Machine.loadAverage());
-        Path out = Files.createDirectories(home.resolve("bench/results"));
-        Path file = out.resolve("network-" + Instant.now().toString().replace(":", "") + ".json");
-        Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        System.out.println("wrote " + file);
+        Machine.writeReport(home, "network", report, json);
     }
 
     /** Namespaces of the daemon's prefix and address leases still there once every workload has answered. */

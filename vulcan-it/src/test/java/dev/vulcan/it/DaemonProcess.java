@@ -106,6 +106,14 @@ final class DaemonProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Removes every instance (instances outlive a daemon by design), then stops the daemon; its exit code. */
+    int removeInstancesAndStop() throws InterruptedException {
+        for (var i : http().get("/v1/instances").json().path("instances")) {
+            http().delete("/v1/instances/" + i.path("name").asString() + "?force=true");
+        }
+        return stop();
+    }
+
     /** SIGTERM and wait; returns the exit code. */
     int stop() throws InterruptedException {
         process.destroy();

@@ -54,9 +54,7 @@ class NetworkIT {
     static void stopDaemon() throws Exception {
         if (peer != null) peer.close();
         if (daemon != null) {
-            for (JsonNode i : daemon.http().get("/v1/instances").json().path("instances")) {
-                daemon.http().delete("/v1/instances/" + i.path("name").asString() + "?force=true");
-            }
+            assertThat(daemon.removeInstancesAndStop()).isZero();
             daemon.close();
         }
     }
