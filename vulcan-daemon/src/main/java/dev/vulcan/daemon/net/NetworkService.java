@@ -118,7 +118,7 @@ public final class NetworkService implements AutoCloseable {
             List<HostRoutes.Route> routes = foreignRoutes();
             int number = nextNumber(networks);
             IpPrefix v4 = subnet == null ? freeSubnet(networks, routes) : checkFree(parse(subnet, false), networks, routes);
-            IpPrefix v6 = ipv6Subnet == null ? ipv6For(number) : checkFree(parse(ipv6Subnet, true), networks, routes);
+            IpPrefix v6 = ipv6Subnet == null ? freeIpv6(number, networks) : checkFree(parse(ipv6Subnet, true), networks, routes);
             Network network = new Network(name, config.bridge(number), v4, v6, false, clock.instant());
             repository.insert(network);
             try {
@@ -210,6 +210,18 @@ public final class NetworkService implements AutoCloseable {
 
     private IpPrefix ipv6For(int number) {
         return number < config.subtree().networks() ? config.subtree().networkSubnet(number) : null;
+    }
+
+    /**
+     * The subtree /64 of the bridge number, or the next one if a network was given it explicitly (two networks on one
+     * /64 would break routing to both). Host routes are not consulted: a parent node routes this whole subtree here.
+     */
+    private IpPrefix freeIpv6(int number, List<Network> networks) {
+        for (long n = number; n < Math.min(config.subtree().networks(), Integer.MAX_VALUE); n++) {
+            IpPrefix candidate = config.subtree().networkSubnet((int) n);
+            if (overlap(candidate, networks, List.of()).isEmpty()) return candidate;
+        }
+        return null;
     }
 
     private int nextNumber(List<Network> networks) {

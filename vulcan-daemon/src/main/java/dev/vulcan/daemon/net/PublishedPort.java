@@ -31,7 +31,12 @@ public record PublishedPort(InetAddress hostIp, int hostPort, int containerPort,
             throw invalid("'" + text + "' is not a published port: use [HOSTIP:]HOSTPORT:PORT[/tcp|udp]");
         }
         String ip = m.group("ip");
-        InetAddress hostIp = ip == null ? null : IpPrefix.literal(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip);
+        InetAddress hostIp;
+        try {
+            hostIp = ip == null ? null : IpPrefix.literal(ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip);
+        } catch (InvalidException e) {
+            throw invalid("'" + text + "' has no valid host address: " + e.getMessage());
+        }
         String proto = m.group("proto") == null ? "tcp" : m.group("proto").toLowerCase(Locale.ROOT);
         return new PublishedPort(hostIp, Integer.parseInt(m.group("host")), Integer.parseInt(m.group("ctr")), proto);
     }
