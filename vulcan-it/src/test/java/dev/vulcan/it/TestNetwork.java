@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network layout of a test daemon's own: prefix {@code vtN} (bridges vtN0.., namespaces vtN-*, chains VTN-*),
+ * A network layout of a test daemon's own: prefix {@code vtNn} (bridges vtNn0.., namespaces vtNn-*, chains VTNN-*),
  * default subnet 10.250.N.0/24, pool 10.N.0.0/16 and IPv6 subtree fd00:NN00::/24, so that the daemons of one
  * test run never share a bridge, subnet or chain with each other or with a node running on the host.
  * {@link #removeFromHost()} takes everything of the prefix off the host when the test is done with it.
@@ -26,7 +26,7 @@ record TestNetwork(int n) {
     }
 
     String prefix() {
-        return "vt" + n;
+        return "vt" + n + "n";
     }
 
     String bridge() {

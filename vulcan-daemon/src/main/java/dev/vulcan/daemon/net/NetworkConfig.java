@@ -23,14 +23,18 @@ import java.util.regex.Pattern;
 public record NetworkConfig(String prefix, IpPrefix defaultSubnet, IpPrefix pool, NodeSubtree subtree, String dnsDomain,
         List<InetSocketAddress> dnsUpstreams, Path cniPluginDir) {
 
-    /** Short enough that PREFIX plus a network number stays within a device name's 15 characters. */
-    private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{0,9}");
+    /**
+     * Short enough that PREFIX plus a network number stays within a device name's 15 characters, and ending in a
+     * letter so that one node's bridges never look like another's: with "vulcan" and "vulcan1" allowed, vulcan10
+     * would be bridge 10 of the one and bridge 0 of the other.
+     */
+    private static final Pattern PREFIX = Pattern.compile("[a-z]([a-z0-9]{0,8}[a-z])?");
     public static final int POOL_SUBNET_LENGTH = 24;
 
     public NetworkConfig {
         if (prefix == null || !PREFIX.matcher(prefix).matches()) {
             throw new InvalidException("invalid_network_prefix", "network prefix '" + prefix
-                    + "' must be 1-10 lower-case letters or digits, starting with a letter");
+                    + "' must be 1-10 lower-case letters or digits, starting and ending with a letter");
         }
         checkIpv4("default subnet", defaultSubnet, 30);
         checkIpv4("network pool", pool, POOL_SUBNET_LENGTH);

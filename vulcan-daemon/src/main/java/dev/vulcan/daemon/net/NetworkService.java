@@ -129,8 +129,12 @@ public final class NetworkService implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 repository.delete(name);
                 dns.unlisten(name);
-                host.bridges().remove(network.bridge());
-                host.firewall().apply(repository.networks());
+                try {
+                    host.bridges().remove(network.bridge());
+                    host.firewall().apply(repository.networks());
+                } catch (IOException | RuntimeException undo) {
+                    e.addSuppressed(undo); // the caller sees why the create failed, not why undoing it did
+                }
                 throw e;
             }
             log.atInfo().addKeyValue("network", name).addKeyValue("subnet", v4).addKeyValue("ipv6_subnet", v6)

@@ -22,11 +22,11 @@ class NetworkConfigTest {
     }
 
     @Test
-    void prefixesAreOneToTenLowerCaseLettersOrDigitsStartingWithALetter() {
-        for (String good : List.of("v", "vulcan", "vt123", "abcdefghij")) {
+    void prefixesAreOneToTenLowerCaseLettersOrDigitsStartingAndEndingWithALetter() {
+        for (String good : List.of("v", "vulcan", "vt123n", "abcdefghij")) {
             assertThatCode(() -> config(good, "10.77.0.0/16", "10.78.0.0/16")).as(good).doesNotThrowAnyException();
         }
-        for (String bad : List.of("", "Vulcan", "1vt", "abcdefghijk", "vt-1", "vt_1", "v t")) {
+        for (String bad : List.of("", "Vulcan", "1vt", "abcdefghijk", "vt-1", "vt_1", "v t", "vulcan1", "vt123")) {
             assertThatThrownBy(() -> config(bad, "10.77.0.0/16", "10.78.0.0/16")).as(bad)
                     .isInstanceOf(InvalidException.class)
                     .extracting(e -> ((InvalidException) e).code()).isEqualTo("invalid_network_prefix");

@@ -34,7 +34,7 @@ class NetworkFirewallTest {
     void noNetworksRenderEmptyChains() {
         assertThat(firewall().render(List.of(), false)).isEqualTo("""
                 *filter
-                :VT-ISOLATION - [0:0]
+                :VT-FORWARD - [0:0]
                 COMMIT
                 *nat
                 :VT-MASQ - [0:0]
@@ -42,23 +42,26 @@ class NetworkFirewallTest {
                 """);
         assertThat(firewall().render(List.of(), true)).isEqualTo("""
                 *filter
-                :VT-ISOLATION - [0:0]
+                :VT-FORWARD - [0:0]
                 COMMIT
                 """);
     }
 
     @Test
-    void oneNetworkIsIsolatedFromNothingAndMasqueradedOnIpv4() {
+    void oneNetworkIsAdmittedAndMasqueradedOnIpv4() {
         assertThat(firewall().render(List.of(A), false)).isEqualTo("""
                 *filter
-                :VT-ISOLATION - [0:0]
+                :VT-FORWARD - [0:0]
+                -A VT-FORWARD -i vt0 -j ACCEPT
+                -A VT-FORWARD -o vt0 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT
                 COMMIT
                 *nat
                 :VT-MASQ - [0:0]
                 -A VT-MASQ -s 10.77.0.0/16 ! -o vt0 -j MASQUERADE
                 COMMIT
                 """);
-        assertThat(firewall().render(List.of(A), true)).doesNotContain("-A ").doesNotContain("MASQUERADE");
+        assertThat(firewall().render(List.of(A), true)).doesNotContain("DROP").doesNotContain("MASQUERADE")
+                .contains("-A VT-FORWARD -i vt0 -j ACCEPT");
     }
 
     @Test
@@ -66,22 +69,32 @@ class NetworkFirewallTest {
         String v4 = firewall().render(List.of(A, B, C), false);
         String v6 = firewall().render(List.of(A, B, C), true);
 
-        assertThat(v4.lines().filter(l -> l.startsWith("-A VT-ISOLATION"))).containsExactly(
-                "-A VT-ISOLATION -i vt0 -o vt1 -j DROP",
-                "-A VT-ISOLATION -i vt0 -o vt2 -j DROP",
-                "-A VT-ISOLATION -i vt1 -o vt0 -j DROP",
-                "-A VT-ISOLATION -i vt1 -o vt2 -j DROP",
-                "-A VT-ISOLATION -i vt2 -o vt0 -j DROP",
-                "-A VT-ISOLATION -i vt2 -o vt1 -j DROP");
+        assertThat(v4.lines().filter(l -> l.startsWith("-A VT-FORWARD"))).as("every drop before any accept").containsExactly(
+                "-A VT-FORWARD -i vt0 -o vt1 -j DROP",
+                "-A VT-FORWARD -i vt0 -o vt2 -j DROP",
+                "-A VT-FORWARD -i vt1 -o vt0 -j DROP",
+                "-A VT-FORWARD -i vt1 -o vt2 -j DROP",
+                "-A VT-FORWARD -i vt2 -o vt0 -j DROP",
+                "-A VT-FORWARD -i vt2 -o vt1 -j DROP",
+                "-A VT-FORWARD -i vt0 -j ACCEPT",
+                "-A VT-FORWARD -o vt0 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT",
+                "-A VT-FORWARD -i vt1 -j ACCEPT",
+                "-A VT-FORWARD -o vt1 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT",
+                "-A VT-FORWARD -i vt2 -j ACCEPT",
+                "-A VT-FORWARD -o vt2 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT");
         assertThat(v4.lines().filter(l -> l.startsWith("-A VT-MASQ"))).containsExactly(
                 "-A VT-MASQ -s 10.77.0.0/16 ! -o vt0 -j MASQUERADE",
                 "-A VT-MASQ -s 10.78.0.0/24 ! -o vt1 -j MASQUERADE",
                 "-A VT-MASQ -s 10.78.1.0/24 ! -o vt2 -j MASQUERADE");
         assertThat(v6).isEqualTo("""
                 *filter
-                :VT-ISOLATION - [0:0]
-                -A VT-ISOLATION -i vt0 -o vt1 -j DROP
-                -A VT-ISOLATION -i vt1 -o vt0 -j DROP
+                :VT-FORWARD - [0:0]
+                -A VT-FORWARD -i vt0 -o vt1 -j DROP
+                -A VT-FORWARD -i vt1 -o vt0 -j DROP
+                -A VT-FORWARD -i vt0 -j ACCEPT
+                -A VT-FORWARD -o vt0 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT
+                -A VT-FORWARD -i vt1 -j ACCEPT
+                -A VT-FORWARD -o vt1 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT
                 COMMIT
                 """);
     }
@@ -100,18 +113,14 @@ class NetworkFirewallTest {
         assertThat(host.callsStarting("ip6tables-restore")).singleElement()
                 .satisfies(argv -> assertThat(argv.get(1)).isEqualTo("--noflush"));
         assertThat(host.lines()).contains(
-                "iptables -w -t filter -I FORWARD 1 -j VT-ISOLATION",
-                "iptables -w -t filter -N CNI-ADMIN",
-                "iptables -w -t filter -I CNI-ADMIN 1 -j VT-ISOLATION",
+                "iptables -w -t filter -I FORWARD 1 -j VT-FORWARD",
                 "iptables -w -t nat -I POSTROUTING 1 -j VT-MASQ",
-                "ip6tables -w -t filter -I FORWARD 1 -j VT-ISOLATION",
-                "ip6tables -w -t filter -N CNI-ADMIN",
-                "ip6tables -w -t filter -I CNI-ADMIN 1 -j VT-ISOLATION");
+                "ip6tables -w -t filter -I FORWARD 1 -j VT-FORWARD");
         assertThat(host.lines()).noneMatch(l -> l.startsWith("ip6tables") && l.contains("nat"));
         // each jump is checked before it is inserted
         List<String> lines = host.lines();
-        assertThat(lines.indexOf("iptables -w -t filter -C FORWARD -j VT-ISOLATION"))
-                .isLessThan(lines.indexOf("iptables -w -t filter -I FORWARD 1 -j VT-ISOLATION"));
+        assertThat(lines.indexOf("iptables -w -t filter -C FORWARD -j VT-FORWARD"))
+                .isLessThan(lines.indexOf("iptables -w -t filter -I FORWARD 1 -j VT-FORWARD"));
     }
 
     @Test
@@ -122,17 +131,15 @@ class NetworkFirewallTest {
         firewall().apply(List.of(A));
 
         assertThat(host.lines()).noneMatch(l -> l.contains(" -I "));
-        assertThat(host.lines()).contains("iptables -w -t filter -C FORWARD -j VT-ISOLATION",
-                "iptables -w -t nat -C POSTROUTING -j VT-MASQ", "ip6tables -w -t filter -C CNI-ADMIN -j VT-ISOLATION");
+        assertThat(host.lines()).contains("iptables -w -t filter -C FORWARD -j VT-FORWARD",
+                "iptables -w -t nat -C POSTROUTING -j VT-MASQ", "ip6tables -w -t filter -C FORWARD -j VT-FORWARD");
         assertThat(host.restored.get("iptables-restore")).doesNotContain("vt1");
     }
 
     @Test
     void onlyTheMissingJumpIsInserted() throws IOException {
-        host.jumps.add("iptables filter FORWARD VT-ISOLATION");
-        host.jumps.add("iptables filter CNI-ADMIN VT-ISOLATION");
-        host.jumps.add("ip6tables filter FORWARD VT-ISOLATION");
-        host.jumps.add("ip6tables filter CNI-ADMIN VT-ISOLATION");
+        host.jumps.add("iptables filter FORWARD VT-FORWARD");
+        host.jumps.add("ip6tables filter FORWARD VT-FORWARD");
 
         firewall().apply(List.of(A));
 
@@ -153,6 +160,6 @@ class NetworkFirewallTest {
     void chainsAreNamedByTheUpperCasePrefix() {
         String rules = new NetworkFirewall(host, "node7", dir).render(List.of(A), false);
 
-        assertThat(rules).contains(":NODE7-ISOLATION - [0:0]").contains(":NODE7-MASQ - [0:0]");
+        assertThat(rules).contains(":NODE7-FORWARD - [0:0]").contains(":NODE7-MASQ - [0:0]");
     }
 }

@@ -173,9 +173,9 @@ class NetworkServiceTest {
         assertThat(host.links).containsExactlyInAnyOrder("vt0", "vt1", "vt2");
         assertThat(host.lines()).contains("ip addr replace 198.18.17.1/24 dev vt2",
                 "ip addr replace fd00:9a00:0:2::1/64 dev vt2 nodad");
-        assertThat(ipv4Rules()).contains("-A VT-ISOLATION -i vt2 -o vt0 -j DROP", "-A VT-ISOLATION -i vt0 -o vt2 -j DROP",
-                "-A VT-ISOLATION -i vt1 -o vt2 -j DROP", "-A VT-MASQ -s 198.18.17.0/24 ! -o vt2 -j MASQUERADE");
-        assertThat(host.restored.get("ip6tables-restore")).contains("-A VT-ISOLATION -i vt2 -o vt1 -j DROP");
+        assertThat(ipv4Rules()).contains("-A VT-FORWARD -i vt2 -o vt0 -j DROP", "-A VT-FORWARD -i vt0 -o vt2 -j DROP",
+                "-A VT-FORWARD -i vt1 -o vt2 -j DROP", "-A VT-MASQ -s 198.18.17.0/24 ! -o vt2 -j MASQUERADE");
+        assertThat(host.restored.get("ip6tables-restore")).contains("-A VT-FORWARD -i vt2 -o vt1 -j DROP");
     }
 
     @Test
@@ -217,8 +217,8 @@ class NetworkServiceTest {
         assertThat(service.get("default").ipv6Subnet()).isEqualTo(p("fd00:9a00::/64"));
         assertThat(apps.ipv6Subnet()).isNull();
         assertThat(host.lines()).noneMatch(l -> l.contains("vt1") && (l.contains("nodad") || l.contains("ipv6")));
-        assertThat(host.restored.get("ip6tables-restore")).doesNotContain("vt1");
-        assertThat(ipv4Rules()).contains("-A VT-ISOLATION -i vt1 -o vt0 -j DROP");
+        assertThat(host.restored.get("ip6tables-restore")).doesNotContain("vt1").contains("-i vt0 -j ACCEPT");
+        assertThat(ipv4Rules()).contains("-A VT-FORWARD -i vt1 -o vt0 -j DROP");
     }
 
     @Test
@@ -341,7 +341,7 @@ class NetworkServiceTest {
         assertThat(service.list()).extracting(Network::name).containsExactly("default", "other");
         assertCode(() -> service.get("apps"), NotFoundException.class, "network_not_found");
         assertThat(host.links).containsExactlyInAnyOrder("vt0", "vt2");
-        assertThat(ipv4Rules()).doesNotContain("vt1").contains("-A VT-ISOLATION -i vt0 -o vt2 -j DROP");
+        assertThat(ipv4Rules()).doesNotContain("vt1").contains("-A VT-FORWARD -i vt0 -o vt2 -j DROP");
         assertThat(service.ipamDir(apps)).doesNotExist();
         assertCode(() -> service.remove("apps"), NotFoundException.class, "network_not_found");
     }
@@ -354,7 +354,7 @@ class NetworkServiceTest {
         var conf = service.cniConfig(apps);
 
         assertThat(conf.name()).isEqualTo("apps");
-        assertThat(conf.pluginTypes()).containsExactly("bridge", "portmap", "firewall");
+        assertThat(conf.pluginTypes()).as("admission is the node firewall's, per network").containsExactly("bridge", "portmap");
         assertThat(conf.plugins().get(0).path("bridge").asString()).isEqualTo("vt1");
         assertThat(conf.plugins().get(0).path("ipam").path("dataDir").asString()).isEqualTo(dir.resolve("ipam").resolve("apps").toString());
         assertThat(service.ipamDir(apps)).isEqualTo(dir.resolve("ipam").resolve("apps"));

@@ -65,7 +65,7 @@ class SandboxAttachmentsTest {
                 dir.resolve("ipam"), CLOCK, name -> List.of());
         networks.start();
         bin = Files.createDirectories(dir.resolve("bin"));
-        for (String type : List.of("bridge", "portmap", "firewall", "host-local")) {
+        for (String type : List.of("bridge", "portmap", "host-local")) {
             Files.createFile(bin.resolve(type), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
         attachments = new SandboxAttachments(networks, repository, new Cni(bin, dir.resolve("cni"), plugins), namespaces,
@@ -120,7 +120,7 @@ class SandboxAttachmentsTest {
         assertThat(a.ports()).containsExactlyElementsOf(ports("8080:80", "127.0.0.1:5353:53/udp"));
         assertThat(repository.addresses("default", "web")).containsExactly(a.ipv4(), a.ipv6());
 
-        assertThat(plugins.sequence()).containsExactly("bridge/ADD/s1", "portmap/ADD/s1", "firewall/ADD/s1");
+        assertThat(plugins.sequence()).containsExactly("bridge/ADD/s1", "portmap/ADD/s1");
         ScriptedPlugins.Call bridge = plugins.calls.getFirst();
         assertThat(bridge.env()).containsEntry("CNI_NETNS", "/run/netns/vt-s1").containsEntry("CNI_IFNAME", "eth0");
         assertThat(bridge.config().path("bridge").asString()).isEqualTo("vt0");
@@ -156,7 +156,7 @@ class SandboxAttachmentsTest {
 
     @Test
     void aMissingPluginIsRefusedBeforeAnythingIsMade() throws IOException {
-        Files.delete(bin.resolve("firewall"));
+        Files.delete(bin.resolve("portmap"));
 
         assertCode(() -> attachments.attach("s1", "default", "web", true, List.of()), UnavailableException.class,
                 "cni_plugin_missing");
@@ -236,8 +236,8 @@ class SandboxAttachmentsTest {
         attachments.detach("s1");
 
         assertNothingOf("s1");
-        assertThat(plugins.sequence()).containsExactly("firewall/DEL/s1", "portmap/DEL/s1", "bridge/DEL/s1");
-        assertThat(plugins.calls.get(1).config().path("runtimeConfig").path("portMappings").get(0).path("hostPort").asInt())
+        assertThat(plugins.sequence()).containsExactly("portmap/DEL/s1", "bridge/DEL/s1");
+        assertThat(plugins.calls.get(0).config().path("runtimeConfig").path("portMappings").get(0).path("hostPort").asInt())
                 .as("published ports are removed with the runtime config cached at ADD").isEqualTo(8080);
         assertThat(attachments.attachment("s2")).isPresent();
         assertThat(namespaces.names).containsExactly("vt-s2");
