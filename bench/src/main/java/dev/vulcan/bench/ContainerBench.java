@@ -222,7 +222,7 @@ public final class ContainerBench {
         report.put(key + "_phases_concurrent_median_ms", PhaseLog.summarise(daemon.log(), json, logStart));
     }
 
-    private static Path busyboxArchive(Path home, Path work) throws Exception {
+    static Path busyboxArchive(Path home, Path work) throws Exception {
         Path archive = work.resolve("busybox.oci.tar");
         new ProcessRunner.Native().check(List.of(home.resolve("scripts/busybox-image").toString(), archive.toString(), IMAGE));
         return archive;
@@ -246,15 +246,23 @@ public final class ContainerBench {
         private final byte[] body;
         private final Map<String, Double> latencies = new java.util.concurrent.ConcurrentHashMap<>();
 
-        private ApiRuns(UnixHttpClient unix, JsonMapper json) throws Exception {
+        private ApiRuns(UnixHttpClient unix, JsonMapper json, Map<String, Object> extra) throws Exception {
             this.unix = unix;
             this.client = unix.keepAlive();
             this.json = json;
-            this.body = json.writeValueAsBytes(Map.of("image", IMAGE, "args", List.of("true"), "isolation", "container"));
+            Map<String, Object> workload = new LinkedHashMap<>(Map.of("image", IMAGE, "args", List.of("true"),
+                    "isolation", "container"));
+            workload.putAll(extra);
+            this.body = json.writeValueAsBytes(workload);
         }
 
         static ApiRuns connect(Path socket, JsonMapper json, Path archive) throws Exception {
-            ApiRuns api = new ApiRuns(new UnixHttpClient(socket), json);
+            return connect(socket, json, archive, Map.of());
+        }
+
+        /** Runs of {@code true} whose workload spec also has the {@code extra} fields (e.g. a network). */
+        static ApiRuns connect(Path socket, JsonMapper json, Path archive, Map<String, Object> extra) throws Exception {
+            ApiRuns api = new ApiRuns(new UnixHttpClient(socket), json, extra);
             HttpResponse imported = api.client.send(HttpRequest.post("/v1/images/import", "application/json",
                     json.writeValueAsBytes(Map.of("path", archive.toString(), "name", IMAGE))));
             if (imported.status() != 200) {

@@ -19,9 +19,16 @@ final class DaemonUnderTest implements AutoCloseable {
     }
 
     static DaemonUnderTest start(Path home) throws Exception {
+        return start(home, List.of());
+    }
+
+    /** A daemon with more options of `vulcan daemon`. */
+    static DaemonUnderTest start(Path home, List<String> options) throws Exception {
         Path state = Files.createTempDirectory("vulcan-bench");
-        Process process = new ProcessBuilder(home.resolve("bin/vulcan").toString(), "daemon", "--state-dir",
-                state.toString(), "--socket", state.resolve("vulcan.sock").toString())
+        List<String> argv = new ArrayList<>(List.of(home.resolve("bin/vulcan").toString(), "daemon", "--state-dir",
+                state.toString(), "--socket", state.resolve("vulcan.sock").toString()));
+        argv.addAll(options);
+        Process process = new ProcessBuilder(argv)
                 .redirectErrorStream(true).redirectOutput(state.resolve("daemon.log").toFile()).start();
         DaemonUnderTest daemon = new DaemonUnderTest(state, process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -44,6 +51,10 @@ final class DaemonUnderTest implements AutoCloseable {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    Path state() {
+        return state;
     }
 
     Path socket() {

@@ -8,10 +8,17 @@ import tools.jackson.databind.JsonNode;
  * input, or an image with a command (cmd in shell form, or args in exec form), plus resource
  * limits. isolation defaults to auto. readOnly (a read-only root file system) and userns
  * (container root mapped to an unprivileged host uid range) apply to container workloads;
- * null means false.
+ * null means false. network names the network a container workload joins (null or "none": only
+ * a loopback interface).
  */
 public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
-        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
+        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns, String network) {
+
+    /** A workload without a network. */
+    public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
+            String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
+        this(runtime, isolation, code, input, resources, image, cmd, args, readOnly, userns, null);
+    }
 
     /** A workload with the default security options. */
     public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,

@@ -42,7 +42,11 @@ public final class AotTraining {
             {"id":"01jx0000000000000000000010","name":"web","isolation":"container","image":"docker.io/it/busybox:1",
              "command":["/bin/sh","-c","sleep 1000"],"status":"%s","exit_code":137,"reason":"stopped","restart":"always",
              "restart_count":1,"env":["A=1"],"volumes":["data:/data"],"resources":{"cpus":1,"mem_mb":64},"pid":42,
-             "node":"n1","created_at":"2025-06-01T11:55:00Z","started_at":"2025-06-01T11:55:01Z"}""";
+             "node":"n1","created_at":"2025-06-01T11:55:00Z","started_at":"2025-06-01T11:55:01Z",
+             "network":{"network":"default","ipv4":"10.77.0.2","ipv6":"fd00:1000::1000"},"ports":["8080:80/tcp"]}""";
+    private static final String NETWORK = """
+            {"name":"back","bridge":"vulcan1","subnet":"10.78.0.0/24","gateway":"10.78.0.1","ipv6_subnet":"fd00:1000:0:1::/64",
+             "ipv6_gateway":"fd00:1000:0:1::1","is_default":false,"instances":["web"],"created_at":"2025-06-01T11:55:00Z"}""";
     private static final String VOLUME = """
             {"name":"data","path":"/var/lib/vulcan/volumes/data","used_by":["web"],"created_at":"2025-06-01T11:55:00Z"}""";
     private static final String DELEGATION = """
@@ -98,6 +102,10 @@ public final class AotTraining {
                     new Step(0, "--socket", s, "volume", "ls"),
                     new Step(0, "--socket", s, "volume", "inspect", "data"),
                     new Step(0, "--socket", s, "volume", "rm", "data"),
+                    new Step(0, "--socket", s, "network", "create", "back", "--subnet", "10.78.0.0/24"),
+                    new Step(0, "--socket", s, "network", "ls"),
+                    new Step(0, "--socket", s, "network", "inspect", "back"),
+                    new Step(0, "--socket", s, "network", "rm", "back"),
                     new Step(0, "--socket", s, "subtree"),
                     new Step(0, "--socket", s, "subtree", "delegate", "c1"),
                     new Step(0, "--socket", s, "subtree", "release", "c1"),
@@ -153,6 +161,8 @@ public final class AotTraining {
                     "event: end\ndata: " + INSTANCE.formatted("running") + "\n\n");
             case "POST /v1/volumes", "GET /v1/volumes/data", "DELETE /v1/volumes/data" -> RawServer.json(200, VOLUME);
             case "GET /v1/volumes" -> RawServer.json(200, "{\"volumes\":[" + VOLUME + "]}");
+            case "POST /v1/networks", "GET /v1/networks/back", "DELETE /v1/networks/back" -> RawServer.json(200, NETWORK);
+            case "GET /v1/networks" -> RawServer.json(200, "{\"networks\":[" + NETWORK + "]}");
             case "GET /v1/subtree" -> RawServer.json(200, "{\"subtree\":\"fd00:1000::/20\",\"own_space\":"
                     + "\"fd00:1000::/24\",\"bridge_subnet\":\"fd00:1000::/64\",\"delegations\":[" + DELEGATION + "]}");
             case "POST /v1/subtree/delegations" -> RawServer.json(201, DELEGATION);

@@ -89,6 +89,11 @@ final class InstanceCommand extends CommandGroup {
                 .add("resources:", resources(instance.get("resources")));
         rows(table, "env:", Fields.texts(instance, "env"));
         rows(table, "volumes:", Fields.texts(instance, "volumes"));
+        JsonNode network = instance.path("network");
+        table.add("network:", Fields.text(network, "network"))
+                .add("ipv4:", Fields.text(network, "ipv4"))
+                .add("ipv6:", Fields.text(network, "ipv6"));
+        rows(table, "ports:", Fields.texts(instance, "ports"));
         return table
                 .add("node:", Fields.text(instance, "node"))
                 .add("created:", Formats.instant(Fields.instant(instance, "created_at"), now))

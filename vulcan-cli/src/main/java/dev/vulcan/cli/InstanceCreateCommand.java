@@ -26,6 +26,10 @@ final class InstanceCreateCommand extends Subcommand {
         spec.addOption(repeated(new String[] {"-v", "--volume"}, "SPEC",
                 "HOST:GUEST[:ro] (HOST absolute) or NAME:GUEST[:ro] (a named volume, made on first use);"
                         + " may be repeated"));
+        spec.addOption(Specs.option("--network", String.class, "NETWORK",
+                "the network to join: a network's name or none (default: the default network)"));
+        spec.addOption(repeated(new String[] {"-p", "--publish"}, "[HOSTIP:]HOSTPORT:PORT[/PROTO]",
+                "publish a port on the node (tcp or udp; an IPv6 HOSTIP in brackets); may be repeated"));
         spec.addOption(Specs.option("--restart", String.class, "POLICY", "no (default), on-failure or always"));
         spec.addOption(Specs.option("--isolation", String.class, "ISOLATION",
                 "container (default), gvisor, or auto (an image: gvisor)"));
@@ -55,7 +59,7 @@ final class InstanceCreateCommand extends Subcommand {
         InstancesPost post = new InstancesPost(Specs.value(spec, "--name"), Specs.value(spec, "--image"), cmd,
                 hasArgs ? List.copyOf(args) : null, list("--env"), list("--volume"), Specs.value(spec, "--restart"),
                 cpus == null && memory == null ? null : new Resources(cpus, memory, null),
-                Specs.value(spec, "--isolation"));
+                Specs.value(spec, "--network"), list("--publish"), Specs.value(spec, "--isolation"));
         String target = DaemonClient.target("/v1/instances",
                 Specs.given(spec, "--start") ? Map.of("start", "true") : Map.of());
         return show(root.client().post(target, post),

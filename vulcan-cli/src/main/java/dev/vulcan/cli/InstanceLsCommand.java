@@ -22,14 +22,15 @@ final class InstanceLsCommand extends Subcommand {
     }
 
     static void print(JsonNode list, Instant now, PrintWriter out) {
-        Table table = new Table("NAME", "STATUS", "IMAGE", "COMMAND", "RESTARTS", "CREATED");
+        Table table = new Table("NAME", "STATUS", "IMAGE", "COMMAND", "RESTARTS", "CREATED", "PORTS");
         for (JsonNode instance : Fields.elements(list.get("instances"))) {
             table.add(Fields.text(instance, "name"),
                     InstanceCommand.status(instance),
                     Fields.text(instance, "image"),
                     InstanceCommand.command(instance, true),
                     Fields.number(instance, "restart_count"),
-                    Formats.age(Fields.instant(instance, "created_at"), now));
+                    Formats.age(Fields.instant(instance, "created_at"), now),
+                    String.join(", ", Fields.texts(instance, "ports")));
         }
         table.print(out);
     }

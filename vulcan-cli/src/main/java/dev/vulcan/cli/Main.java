@@ -35,6 +35,7 @@ public final class Main {
                 .addSubcommand(new InstanceLsCommand(root, "ps").spec())
                 .addSubcommand(new InstanceCommand(root).spec())
                 .addSubcommand(new VolumeCommand(root).spec())
+                .addSubcommand(new NetworkCommand(root).spec())
                 .addSubcommand(new SubtreeCommand(root).spec())
                 .addSubcommand(new HelpCommand(root).spec())
                 .addSubcommand(new CompletionCommand(root).spec());

@@ -45,6 +45,8 @@ final class RunCommand extends Subcommand {
                 "mount the container's root file system read-only (/dev/shm stays writable)"));
         spec.addOption(Specs.flag(new String[] {"--userns"},
                 "run container root as an unprivileged uid range on the host (user namespace)"));
+        spec.addOption(Specs.option("--network", String.class, "NETWORK",
+                "a network for the container to join (default: none, only loopback)"));
         spec.addOption(Specs.flag(new String[] {"--async"}, "start the workload and print its id without waiting"));
     }
 
@@ -86,7 +88,7 @@ final class RunCommand extends Subcommand {
                 new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout"),
                         Specs.value(spec, "--pids")),
                 image, cmd, hasArgs ? List.copyOf(args) : null, Specs.given(spec, "--read-only") ? true : null,
-                Specs.given(spec, "--userns") ? true : null);
+                Specs.given(spec, "--userns") ? true : null, Specs.value(spec, "--network"));
 
         if (Specs.given(spec, "--async")) {
             return show(client.post("/v1/workloads/async", post),

@@ -6,6 +6,7 @@ import dev.vulcan.api.Instance;
 import dev.vulcan.api.InstanceList;
 import dev.vulcan.api.InstanceStatus;
 import dev.vulcan.api.Isolation;
+import dev.vulcan.api.NetworkAddress;
 import dev.vulcan.api.Json;
 import dev.vulcan.api.Resources;
 import dev.vulcan.cli.http.RawServer;
@@ -26,17 +27,21 @@ class InstanceCommandTest {
             List.of("/bin/sh", "-c", "while true; do echo tick; sleep 1; done"), InstanceStatus.RUNNING, null, null,
             "on-failure", 2, List.of("A=1", "B=two"), List.of("data:/data", "/srv/conf:/conf:ro"),
             new Resources(2, 256, null), 4242L, "node-a", Instant.parse("2025-06-01T11:00:00Z"),
-            Instant.parse("2025-06-01T11:58:00Z"), null));
+            Instant.parse("2025-06-01T11:58:00Z"), null, new NetworkAddress("default", "10.77.0.5", "fd00:1000::1005"),
+            List.of("8080:80/tcp")));
     static final String DB = Samples.json(new Instance("01jx0000000000000000000011", "db", Isolation.CONTAINER,
             "docker.io/library/postgres:16", List.of(), InstanceStatus.STOPPED, 137, "stopped", "no", 0, List.of(),
             List.of(), Resources.unset(), null, "node-a", Instant.parse("2025-05-30T12:00:00Z"),
-            Instant.parse("2025-05-30T12:00:01Z"), Instant.parse("2025-06-01T11:59:00Z")));
+            Instant.parse("2025-05-30T12:00:01Z"), Instant.parse("2025-06-01T11:59:00Z"),
+            new NetworkAddress("default", null, null), List.of()));
     static final String OOM = Samples.json(new Instance("01jx0000000000000000000012", "hog", Isolation.CONTAINER,
             "docker.io/it/busybox:1", List.of("/bin/hog"), InstanceStatus.STOPPED, 137, "oom", "no", 0, List.of(),
-            List.of(), Resources.unset(), null, "node-a", Instant.parse("2025-06-01T11:59:59Z"), null, null));
+            List.of(), Resources.unset(), null, "node-a", Instant.parse("2025-06-01T11:59:59Z"), null, null,
+            new NetworkAddress("none", null, null), List.of()));
     static final String NEW = Samples.json(new Instance("01jx0000000000000000000013", "new", Isolation.CONTAINER,
             "docker.io/it/busybox:1", List.of("sleep", "9"), InstanceStatus.CREATED, null, null, "no", 0, List.of(),
-            List.of(), Resources.unset(), null, "node-a", Instant.parse("2025-06-01T12:00:00Z"), null, null));
+            List.of(), Resources.unset(), null, "node-a", Instant.parse("2025-06-01T12:00:00Z"), null, null,
+            new NetworkAddress("default", null, null), List.of()));
 
     @RegisterExtension
     final FakeDaemon daemon = new FakeDaemon();
@@ -120,8 +125,8 @@ class InstanceCommandTest {
 
         assertThat(result.exit()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo("""
-                NAME   STATUS                    IMAGE                           COMMAND                          RESTARTS   CREATED
-                web    running                   docker.io/it/busybox:1          /bin/sh -c while true; do ech…   2          1h ago
+                NAME   STATUS                    IMAGE                           COMMAND                          RESTARTS   CREATED    PORTS
+                web    running                   docker.io/it/busybox:1          /bin/sh -c while true; do ech…   2          1h ago     8080:80/tcp
                 db     stopped (exit 137)        docker.io/library/postgres:16   (image default)                  0          2d ago
                 hog    stopped (oom, exit 137)   docker.io/it/busybox:1          /bin/hog                         0          1s ago
                 new    created                   docker.io/it/busybox:1          sleep 9                          0          just now
@@ -160,6 +165,10 @@ class InstanceCommandTest {
                              B=two
                 volumes:     data:/data
                              /srv/conf:/conf:ro
+                network:     default
+                ipv4:        10.77.0.5
+                ipv6:        fd00:1000::1005
+                ports:       8080:80/tcp
                 node:        node-a
                 created:     2025-06-01T11:00:00Z (1h ago)
                 started:     2025-06-01T11:58:00Z (2m ago)

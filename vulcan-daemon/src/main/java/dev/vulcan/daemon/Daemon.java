@@ -20,6 +20,19 @@ import dev.vulcan.daemon.http.ApiServer;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.net.Bridges;
+import dev.vulcan.daemon.net.HostRoutes;
+import dev.vulcan.daemon.net.NetworkConfig;
+import dev.vulcan.daemon.net.NetworkFirewall;
+import dev.vulcan.daemon.net.NetworkRepository;
+import dev.vulcan.daemon.net.NetworkService;
+import dev.vulcan.daemon.net.PortProbe;
+import dev.vulcan.daemon.net.SandboxAttachments;
+import dev.vulcan.daemon.net.cni.Cni;
+import dev.vulcan.daemon.net.cni.NetworkNamespaces;
+import dev.vulcan.daemon.net.cni.PluginExec;
+import dev.vulcan.daemon.net.dns.DnsServer;
+import dev.vulcan.daemon.net.dns.ResolvConf;
 import dev.vulcan.daemon.net.subtree.Routes;
 import dev.vulcan.daemon.net.subtree.SubtreeAllocator;
 import dev.vulcan.daemon.node.NodeIdentity;
@@ -27,7 +40,10 @@ import dev.vulcan.daemon.store.Database;
 import dev.vulcan.daemon.workload.LimitPolicy;
 import dev.vulcan.daemon.workload.WorkloadRepository;
 import dev.vulcan.daemon.workload.WorkloadService;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -44,9 +60,6 @@ public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     static final String VERSION = "0.1.0";
-    /** The default network's bridge: the node's own /64 lives on it and child uplinks attach to it. */
-    static final String BRIDGE = "vulcan0";
-
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private ApiServer api;
 
@@ -80,28 +93,37 @@ public final class Daemon implements AutoCloseable {
                 System.getProperty("vulcan.gvisor.runsc", "runsc"), System.getProperty("vulcan.gvisor.platform", "auto")));
         BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor),
                 Backends.notBuilt()));
+        InstanceRepository instanceRows = new InstanceRepository(database);
+        NetworkRepository networkRows = new NetworkRepository(database);
+        NetworkService networks = own(Networks.service(config.network(), networkRows, state.net(), clock,
+                network -> instanceRows.namesOnNetwork(network, NetworkConfig.DEFAULT_NETWORK)));
+        networks.start();
+        SandboxAttachments attachments = Networks.attachments(config.network(), networks, networkRows, state.net(), clock);
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
-                LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
+                LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id(), attachments);
         workloads.failInterrupted();
         own(workloads);
-        InstanceRepository instanceRows = new InstanceRepository(database);
         Volumes volumes = new Volumes(instanceRows, state.volumes(), clock);
         InstanceDrivers instanceDriver = own(new InstanceDrivers(Map.of(
                 Isolation.CONTAINER, new ContainerInstances(images, containers::runtime, new ProcessRunner.Native(),
                         JsonMapper.builder().build(), state.oci().resolve("instances")),
                 Isolation.GVISOR, new ContainerInstances(images, gvisor::runtime, new ProcessRunner.Native(),
                         JsonMapper.builder().build(), state.gvisor().resolve("instances")))));
-        InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, clock,
-                node.id(), node.cpus(), node.memTotalMb()));
+        InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, attachments,
+                clock, node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();
+        // Workloads died with the last daemon: only instances recorded as running may keep their network
+        // namespaces. Before the instances are reconciled, so a restart their policy schedules is not swept;
+        // one found dead there leaves its network as every ended run does.
+        attachments.reconcile(instanceRows.runningIds());
         instances.reconcile();
-        // routes to child subtrees; one that cannot be installed yet (no bridge) stays pending, never fails start-up
-        SubtreeAllocator subtree = new SubtreeAllocator(config.ipv6Subtree(), database,
-                new Routes.Ip(new ProcessRunner.Native(), null), BRIDGE, clock);
+        // routes to child subtrees via the default network's bridge, which exists by now
+        SubtreeAllocator subtree = new SubtreeAllocator(config.network().subtree(), database,
+                new Routes.Ip(new ProcessRunner.Native(), null), config.network().bridge(0), clock);
         subtree.reconcile();
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
                 new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION,
-                        instances, volumes, subtree)));
+                        instances, volumes, subtree, networks, attachments)));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");
@@ -126,6 +148,37 @@ public final class Daemon implements AutoCloseable {
                 log.atWarn().setCause(e).addKeyValue("component", component.getClass().getSimpleName())
                         .log("component did not close cleanly");
             }
+        }
+    }
+
+    /** The network service and its host effects, built from the node's network layout. */
+    static final class Networks {
+        private Networks() {}
+
+        static NetworkService service(NetworkConfig config, NetworkRepository rows, Path stateDir, Clock clock,
+                java.util.function.Function<String, List<String>> instancesOn) throws java.io.IOException {
+            ProcessRunner processes = new ProcessRunner.Native();
+            DnsServer dns = new DnsServer(rows::addresses, config.dnsDomain(), upstreams(config), Duration.ofSeconds(3));
+            return new NetworkService(rows, config, new NetworkService.Host(new Bridges(processes),
+                    new NetworkFirewall(processes, config.prefix(), stateDir.resolve("firewall")),
+                    new HostRoutes.Ip(processes)), dns, stateDir.resolve("ipam"), clock, instancesOn);
+        }
+
+        static SandboxAttachments attachments(NetworkConfig config, NetworkService networks, NetworkRepository rows,
+                Path stateDir, Clock clock) {
+            return new SandboxAttachments(networks, rows, new Cni(config.cniPluginDir(), stateDir.resolve("cni"),
+                    new PluginExec.Native()), new NetworkNamespaces.Ip(new ProcessRunner.Native()),
+                    stateDir.resolve("sandboxes"), PortProbe.BIND, clock);
+        }
+
+        /** The configured upstreams, else the host's name servers (never one inside a Vulcan subnet: a loop). */
+        static List<InetSocketAddress> upstreams(NetworkConfig config) throws java.io.IOException {
+            if (!config.dnsUpstreams().isEmpty()) return config.dnsUpstreams();
+            Path resolvConf = Path.of("/etc/resolv.conf");
+            if (!java.nio.file.Files.exists(resolvConf)) return List.of();
+            return ResolvConf.nameservers(resolvConf).stream()
+                    .filter(a -> !config.defaultSubnet().contains(a.getAddress()) && !config.pool().contains(a.getAddress()))
+                    .toList();
         }
     }
 

@@ -2,7 +2,7 @@ package dev.vulcan.daemon;
 
 import java.net.InetSocketAddress;
 import dev.vulcan.daemon.image.RegistryTrust;
-import dev.vulcan.daemon.net.subtree.NodeSubtree;
+import dev.vulcan.daemon.net.NetworkConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +16,10 @@ import java.util.List;
  * @param isolateHosts Deno host processes per memory class
  * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
  * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
- * @param ipv6Subtree the IPv6 prefix this node owns: its own networks and its child nodes' prefixes
+ * @param network    the node's network layout, its IPv6 subtree (own networks and child nodes' prefixes) included
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NodeSubtree ipv6Subtree) {
+        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NetworkConfig network) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

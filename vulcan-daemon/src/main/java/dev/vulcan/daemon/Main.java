@@ -2,6 +2,8 @@ package dev.vulcan.daemon;
 
 import dev.vulcan.daemon.error.VulcanException;
 import dev.vulcan.daemon.image.RegistryTrust;
+import dev.vulcan.daemon.net.IpPrefix;
+import dev.vulcan.daemon.net.NetworkConfig;
 import dev.vulcan.daemon.net.subtree.NodeSubtree;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -67,6 +69,31 @@ public final class Main implements Callable<Integer> {
                     + " for child nodes. Env VULCAN_IPV6_SUBTREE. Default: ${DEFAULT-VALUE}")
     NodeSubtree ipv6Subtree;
 
+    @Option(names = "--network-prefix", defaultValue = "${env:VULCAN_NETWORK_PREFIX:-vulcan}",
+            description = "Names this node's bridges (PREFIX0 is the default network's), network namespaces and"
+                    + " firewall chains; nodes sharing a host need different ones. Default: ${DEFAULT-VALUE}")
+    String networkPrefix;
+
+    @Option(names = "--default-subnet", paramLabel = "CIDR", defaultValue = "${env:VULCAN_DEFAULT_SUBNET:-10.77.0.0/16}",
+            description = "IPv4 subnet of the default network. Default: ${DEFAULT-VALUE}")
+    String defaultSubnet;
+
+    @Option(names = "--network-pool", paramLabel = "CIDR", defaultValue = "${env:VULCAN_NETWORK_POOL:-10.78.0.0/16}",
+            description = "Where networks created without a subnet get a /24. Default: ${DEFAULT-VALUE}")
+    String networkPool;
+
+    @Option(names = "--dns-domain", defaultValue = "${env:VULCAN_DNS_DOMAIN:-vulcan}",
+            description = "Instances resolve as NAME.DOMAIN on their networks. Default: ${DEFAULT-VALUE}")
+    String dnsDomain;
+
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", split = ",",
+            description = "Where the DNS server forwards other names (default: the host's /etc/resolv.conf).")
+    List<String> dnsUpstreams;
+
+    @Option(names = "--cni-plugin-dir", defaultValue = "${env:VULCAN_CNI_PLUGIN_DIR:-/usr/lib/cni}",
+            description = "The CNI plugin binaries. Default: ${DEFAULT-VALUE}")
+    Path cniPluginDir;
+
     @Override
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
@@ -74,7 +101,10 @@ public final class Main implements Callable<Integer> {
                 listen == null ? null : parseListen(listen), nodeName, deno, isolateHosts,
                 new RegistryTrust(Set.copyOf(insecureRegistries == null ? List.of() : insecureRegistries), loopbackInsecure,
                         registryCaDir == null ? List.of() : List.of(registryCaDir.toAbsolutePath())),
-                baseImages.toAbsolutePath(), ipv6Subtree);
+                baseImages.toAbsolutePath(), new NetworkConfig(networkPrefix, IpPrefix.parse(defaultSubnet),
+                        IpPrefix.parse(networkPool), ipv6Subtree, dnsDomain,
+                        dnsUpstreams == null ? List.of() : dnsUpstreams.stream().map(Main::upstream).toList(),
+                        cniPluginDir.toAbsolutePath()));
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
         // everything in order on the main thread and exits 0, as supervisors expect.
@@ -98,6 +128,18 @@ public final class Main implements Callable<Integer> {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         }
+    }
+
+    /** An upstream name server: an IP literal (IPv6 in brackets when a port follows) and an optional port. */
+    static InetSocketAddress upstream(String text) {
+        String host = text;
+        int port = 53;
+        int colon = text.lastIndexOf(':');
+        if (text.startsWith("[") && text.contains("]:") || !text.startsWith("[") && colon > 0 && text.indexOf(':') == colon) {
+            host = text.substring(0, colon);
+            port = Integer.parseInt(text.substring(colon + 1));
+        }
+        return new InetSocketAddress(IpPrefix.literal(host.replace("[", "").replace("]", "")), port);
     }
 
     static InetSocketAddress parseListen(String text) {

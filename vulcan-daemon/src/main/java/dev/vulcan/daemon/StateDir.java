@@ -42,6 +42,11 @@ final class StateDir {
         return root.resolve("oci");
     }
 
+    /** Networks: CNI results, IPAM leases, per-sandbox resolv.conf and hosts, firewall rule files. */
+    Path net() {
+        return root.resolve("net");
+    }
+
     /** Named volumes of instances. */
     Path volumes() {
         return root.resolve("volumes");

@@ -23,6 +23,7 @@ final class DaemonProcess implements AutoCloseable {
     final int port;
     private final Path log;
     private final List<String> options;
+    final TestNetwork network = TestNetwork.next();
     private Process process;
     private Http http;
 
@@ -68,6 +69,7 @@ final class DaemonProcess implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vulcan.daemon.Main", "--state-dir", stateDir.toString(), "--socket", socket.toString(),
                 "--listen", "127.0.0.1:" + port, "--isolate-hosts", "2"));
         command.addAll(options);
+        command.addAll(network.options(options));
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -115,6 +117,14 @@ final class DaemonProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Removes every instance (instances outlive a daemon by design), then stops the daemon; its exit code. */
+    int removeInstancesAndStop() throws InterruptedException {
+        for (var i : http().get("/v1/instances").json().path("instances")) {
+            http().delete("/v1/instances/" + i.path("name").asString() + "?force=true");
+        }
+        return stop();
+    }
+
     /** SIGTERM and wait; returns the exit code. */
     int stop() throws InterruptedException {
         process.destroy();
@@ -135,8 +145,12 @@ final class DaemonProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            stop();
+        try {
+            if (process != null && process.isAlive()) {
+                stop();
+            }
+        } finally {
+            network.removeFromHost();
         }
     }
 

@@ -34,10 +34,7 @@ class InstanceCrashIT {
     @AfterEach
     void stopDaemon() throws InterruptedException {
         if (daemon != null) {
-            for (JsonNode i : daemon.http().get("/v1/instances").json().path("instances")) {
-                daemon.http().delete("/v1/instances/" + i.path("name").asString() + "?force=true");
-            }
-            assertThat(daemon.stop()).isZero();
+            assertThat(daemon.removeInstancesAndStop()).isZero();
         }
     }
 

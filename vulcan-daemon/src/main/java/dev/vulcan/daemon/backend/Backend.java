@@ -35,6 +35,11 @@ public interface Backend extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** Whether its sandboxes can run in a network namespace the network service prepared (ExecutionRequest.Sandbox#network). */
+    default boolean joinsNetworks() {
+        return false;
+    }
+
     /**
      * Readies what this runtime needs before a workload is recorded (a container backend's base image);
      * throws a {@link dev.vulcan.daemon.error.VulcanException} when it cannot run the runtime now.

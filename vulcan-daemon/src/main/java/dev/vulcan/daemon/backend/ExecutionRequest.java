@@ -33,9 +33,18 @@ public record ExecutionRequest(String workloadId, Runtime runtime, String code, 
      *
      * @param readOnlyRootfs the root file system is mounted read-only (/dev/shm and mounts stay writable)
      * @param userns         container root is an unprivileged uid/gid range on the host
+     * @param network        the network namespace to run in (null: a fresh one with only loopback)
      */
-    public record Sandbox(boolean readOnlyRootfs, boolean userns) {
-        public static final Sandbox DEFAULT = new Sandbox(false, false);
+    public record Sandbox(boolean readOnlyRootfs, boolean userns, NetworkJoin network) {
+        public static final Sandbox DEFAULT = new Sandbox(false, false, null);
+
+        public Sandbox(boolean readOnlyRootfs, boolean userns) {
+            this(readOnlyRootfs, userns, null);
+        }
+
+        public Sandbox withNetwork(NetworkJoin join) {
+            return new Sandbox(readOnlyRootfs, userns, join);
+        }
     }
 
     /**

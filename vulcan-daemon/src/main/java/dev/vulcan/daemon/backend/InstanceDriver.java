@@ -14,18 +14,25 @@ import java.util.function.Consumer;
  */
 public interface InstanceDriver extends AutoCloseable {
 
-    /** What one run of an instance needs; isolation is container or gvisor (the OCI ones). */
+    /**
+     * What one run of an instance needs; network null: no network but loopback; isolation is container or gvisor
+     * (the OCI ones), null: container.
+     */
     record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits,
-            dev.vulcan.api.Isolation isolation) {
+            NetworkJoin network, dev.vulcan.api.Isolation isolation) {
         public Launch {
             env = List.copyOf(env);
             mounts = List.copyOf(mounts);
             isolation = isolation == null ? dev.vulcan.api.Isolation.CONTAINER : isolation;
         }
 
-        /** A run in a container (crun/runc). */
+        public Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits,
+                NetworkJoin network) {
+            this(command, env, mounts, limits, network, null);
+        }
+
         public Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits) {
-            this(command, env, mounts, limits, dev.vulcan.api.Isolation.CONTAINER);
+            this(command, env, mounts, limits, null, null);
         }
     }
 

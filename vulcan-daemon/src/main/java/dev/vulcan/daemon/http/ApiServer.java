@@ -7,6 +7,8 @@ import dev.vulcan.daemon.instance.InstanceService;
 import dev.vulcan.daemon.instance.Volumes;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.net.NetworkService;
+import dev.vulcan.daemon.net.SandboxNetworking;
 import dev.vulcan.daemon.net.subtree.SubtreeAllocator;
 import dev.vulcan.daemon.node.NodeIdentity;
 import dev.vulcan.daemon.workload.WorkloadService;
@@ -42,7 +44,7 @@ public final class ApiServer implements AutoCloseable {
     /** What the API serves. */
     public record Services(WorkloadService workloads, LogStore logs, ImageStore images, BackendRegistry backends, Metrics metrics,
             NodeIdentity node, Clock clock, String version, InstanceService instances, Volumes volumes,
-            SubtreeAllocator subtree) {}
+            SubtreeAllocator subtree, NetworkService networks, SandboxNetworking attachments) {}
 
     private final Server server;
     private final Path socket;
@@ -56,7 +58,8 @@ public final class ApiServer implements AutoCloseable {
                 : endpoints.tcp().getHostString() + ":" + endpoints.tcp().getPort();
         new WorkloadEndpoints(services.workloads(), services.logs(), services.images(), new WireMapping(json)).register(router);
         new ImageEndpoints(services.images()).register(router);
-        new InstanceEndpoints(services.instances(), services.volumes()).register(router);
+        new InstanceEndpoints(services.instances(), services.volumes(), services.attachments()).register(router);
+        new NetworkEndpoints(services.networks()).register(router);
         new ExecEndpoint(services.instances()::exec, json).register(router);
         new SubtreeEndpoints(services.subtree()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),

@@ -12,6 +12,10 @@ import dev.vulcan.daemon.backend.InstanceDriver;
 import dev.vulcan.daemon.instance.InstanceRecord;
 import dev.vulcan.daemon.instance.InstanceService;
 import dev.vulcan.daemon.instance.Volumes;
+import dev.vulcan.api.NetworkAddress;
+import dev.vulcan.daemon.net.IpPrefix;
+import dev.vulcan.daemon.net.NetworkConfig;
+import dev.vulcan.daemon.net.SandboxNetworking;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -25,8 +29,10 @@ final class InstanceEndpoints {
 
     private final InstanceService instances;
     private final Volumes volumes;
+    private final SandboxNetworking networks;
 
-    InstanceEndpoints(InstanceService instances, Volumes volumes) {
+    InstanceEndpoints(InstanceService instances, Volumes volumes, SandboxNetworking networks) {
+        this.networks = networks;
         this.instances = instances;
         this.volumes = volumes;
     }
@@ -108,7 +114,18 @@ final class InstanceEndpoints {
         return new Instance(r.id(), r.name(), isolation, spec.image(), command, r.status(), r.exitCode(),
                 r.reason(), spec.restart() == null ? "no" : spec.restart(), r.restartCount(),
                 spec.env() == null ? List.of() : spec.env(), spec.volumes() == null ? List.of() : spec.volumes(),
-                resources, r.pid(), instances.nodeId(), r.createdAt(), r.startedAt(), r.finishedAt());
+                resources, r.pid(), instances.nodeId(), r.createdAt(), r.startedAt(), r.finishedAt(), network(r),
+                spec.ports() == null ? List.of() : spec.ports());
+    }
+
+    /** Its network and, while it is attached, its addresses there. */
+    private NetworkAddress network(InstanceRecord r) {
+        String name = "none".equals(r.spec().network()) ? "none"
+                : r.spec().network() == null ? NetworkConfig.DEFAULT_NETWORK : r.spec().network();
+        return networks.attachment(r.id())
+                .map(a -> new NetworkAddress(a.network(), a.ipv4() == null ? null : IpPrefix.text(a.ipv4()),
+                        a.ipv6() == null ? null : IpPrefix.text(a.ipv6())))
+                .orElse(new NetworkAddress(name, null, null));
     }
 
     private static Volume volume(Volumes.Volume v) {

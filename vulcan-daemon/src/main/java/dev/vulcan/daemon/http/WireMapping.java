@@ -71,7 +71,8 @@ final class WireMapping {
         var sandbox = new dev.vulcan.daemon.backend.ExecutionRequest.Sandbox(Boolean.TRUE.equals(post.readOnly()),
                 Boolean.TRUE.equals(post.userns()));
         return new WorkloadSpec(runtime, isolation, hasCode ? post.code() : null, input, r.cpus(), r.memMb(),
-                r.timeoutS(), image, r.pids(), sandbox);
+                r.timeoutS(), image, r.pids(), sandbox,
+                post.network() == null || post.network().equals("none") ? null : post.network());
     }
 
     Workload workload(WorkloadRecord r) {

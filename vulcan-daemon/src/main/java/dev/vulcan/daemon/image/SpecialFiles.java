@@ -1,15 +1,12 @@
 package dev.vulcan.daemon.image;
 
+import dev.vulcan.daemon.os.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -46,37 +43,27 @@ interface SpecialFiles {
     /** The libc calls, through the FFM API. */
     final class Native implements SpecialFiles {
 
-        private static final Linker LINKER = Linker.nativeLinker();
-        private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-        private static final VarHandle ERRNO =
-                CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-        private static final MethodHandle MKNOD = handle("mknod",
+        private static final MethodHandle MKNOD = Libc.downcall("mknod",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-        private static final MethodHandle LSETXATTR = handle("lsetxattr",
+        private static final MethodHandle LSETXATTR = Libc.downcall("lsetxattr",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
-        private static final MethodHandle LGETXATTR = handle("lgetxattr",
+        private static final MethodHandle LGETXATTR = Libc.downcall("lgetxattr",
                 FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG));
         private static final int ENODATA = 61;
-
-        private static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-            MemorySegment symbol = LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new IllegalStateException("libc has no " + name));
-            return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
-        }
 
         @Override
         public void mknod(Path path, int type, int permissions, int major, int minor) throws IOException {
             long dev = ((long) (major & 0xfffff000) << 32) | ((major & 0xfffL) << 8)
                     | ((long) (minor & 0xffffff00) << 12) | (minor & 0xffL);
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 int rc = (int) MKNOD.invokeExact(state, arena.allocateFrom(path.toString(), StandardCharsets.UTF_8),
                         type | (permissions & 07777), dev);
                 if (rc != 0) {
-                    throw failure("mknod", path, (int) ERRNO.get(state, 0L));
+                    throw failure("mknod", path, Libc.errno(state));
                 }
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
@@ -88,14 +75,14 @@ interface SpecialFiles {
         @Override
         public void setXattr(Path path, String name, String value) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
                 MemorySegment data = arena.allocate(Math.max(1, bytes.length));
                 MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
                 int rc = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString(), StandardCharsets.UTF_8),
                         arena.allocateFrom(name, StandardCharsets.UTF_8), data, (long) bytes.length, 0);
                 if (rc != 0) {
-                    throw failure("setxattr " + name, path, (int) ERRNO.get(state, 0L));
+                    throw failure("setxattr " + name, path, Libc.errno(state));
                 }
             } catch (IOException | RuntimeException | Error e) {
                 throw e;
@@ -107,12 +94,12 @@ interface SpecialFiles {
         @Override
         public String getXattr(Path path, String name) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = Libc.callState(arena);
                 MemorySegment data = arena.allocate(4096);
                 long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString(), StandardCharsets.UTF_8),
                         arena.allocateFrom(name, StandardCharsets.UTF_8), data, 4096L);
                 if (n < 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                    int errno = Libc.errno(state);
                     if (errno == ENODATA) {
                         return null;
                     }

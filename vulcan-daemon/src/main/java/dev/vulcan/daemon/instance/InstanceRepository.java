@@ -85,6 +85,18 @@ public final class InstanceRepository {
         });
     }
 
+    /** Names of the instances whose spec puts them on {@code network} (no network named: {@code defaultNetwork}). */
+    public List<String> namesOnNetwork(String network, String defaultNetwork) {
+        return all().stream().filter(r -> network.equals(r.spec().network() == null ? defaultNetwork : r.spec().network()))
+                .map(InstanceRecord::name).toList();
+    }
+
+    /** Ids of the instances recorded as running (after reconcile: the adopted ones). */
+    public java.util.Set<String> runningIds() {
+        return all().stream().filter(r -> r.status() == dev.vulcan.api.InstanceStatus.RUNNING).map(InstanceRecord::id)
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
     void insertVolume(String name, Instant createdAt) {
         database.withStatement("INSERT OR IGNORE INTO volumes (name, created_at) VALUES (?, ?)", s -> {
             s.setString(1, name);

@@ -7,6 +7,8 @@ import dev.vulcan.daemon.backend.BackendUnavailableException;
 import dev.vulcan.daemon.backend.ExecProcess;
 import dev.vulcan.daemon.backend.ExecSpec;
 import dev.vulcan.daemon.backend.InstanceDriver;
+import dev.vulcan.daemon.backend.NetworkJoin;
+import dev.vulcan.daemon.net.SandboxNetworking;
 import dev.vulcan.daemon.error.ConflictException;
 import dev.vulcan.daemon.error.NotFoundException;
 import dev.vulcan.daemon.error.UnavailableException;
@@ -47,6 +49,7 @@ public final class InstanceService implements AutoCloseable {
     private final InstanceDriver driver;
     private final ImageStore images;
     private final Volumes volumes;
+    private final SandboxNetworking networking;
     private final Clock clock;
     private final String nodeId;
     private final int machineCpus;
@@ -60,7 +63,8 @@ public final class InstanceService implements AutoCloseable {
     private volatile boolean closed;
 
     public InstanceService(InstanceRepository repository, InstanceDriver driver, ImageStore images, Volumes volumes,
-            Clock clock, String nodeId, int machineCpus, long machineMemMb) {
+            SandboxNetworking networking, Clock clock, String nodeId, int machineCpus, long machineMemMb) {
+        this.networking = networking;
         this.repository = repository;
         this.driver = driver;
         this.images = images;
@@ -80,6 +84,7 @@ public final class InstanceService implements AutoCloseable {
     public InstanceRecord create(InstancesPost post) throws IOException {
         InstanceSpec spec = InstanceSpec.from(post, machineCpus, machineMemMb);
         images.get(spec.image());
+        if (spec.network() != null) networking.requireNetwork(spec.network());
         createLock.lock();
         try {
             if (repository.byName(spec.name()).isPresent()) {
@@ -90,7 +95,8 @@ public final class InstanceService implements AutoCloseable {
             }
             // stored with the image's full reference, as workloads show it
             InstancesPost stored = new InstancesPost(post.name(), spec.image().toString(), post.cmd(), post.args(),
-                    post.env(), post.volumes(), post.restart(), post.resources(), spec.isolation().wire());
+                    post.env(), post.volumes(), post.restart(), post.resources(), post.network(), post.ports(),
+                    spec.isolation().wire());
             InstanceRecord record = new InstanceRecord(UlidCreator.getMonotonicUlid().toString().toLowerCase(Locale.ROOT),
                     spec.name(), stored, InstanceStatus.CREATED, false, null, null, 0, null, clock.instant(), null, null);
             repository.insert(record);
@@ -122,18 +128,24 @@ public final class InstanceService implements AutoCloseable {
         }
         InstanceSpec spec = spec(record);
         images.get(spec.image());
+        // a leftover of a run whose end was missed must not hold the ports this run publishes
+        networking.detach(record.id());
+        NetworkJoin network = spec.network() == null ? null
+                : networking.attach(record.id(), spec.network(), spec.name(), true, spec.ports());
         InstanceDriver.Launch launch = new InstanceDriver.Launch(spec.command(), spec.env(),
                 spec.volumes().stream().map(volumes::mount).toList(),
-                new InstanceDriver.Limits(spec.memMb(), spec.cpus(), spec.pids()), spec.isolation());
+                new InstanceDriver.Limits(spec.memMb(), spec.cpus(), spec.pids()), network, spec.isolation());
         runs.put(record.id(), new CompletableFuture<>());
         long pid;
         try {
             pid = driver.start(record.id(), launch);
         } catch (BackendUnavailableException e) {
             runs.remove(record.id()).complete(null);
+            networking.detach(record.id());
             throw new UnavailableException("backend_unavailable", e.getMessage());
         } catch (IOException e) {
             runs.remove(record.id()).complete(null);
+            networking.detach(record.id());
             repository.update(record.stopped(null, "start_failed", false, clock.instant()));
             throw new UnavailableException("start_failed", "instance " + record.name() + " did not start: " + e.getMessage());
         }
@@ -166,6 +178,7 @@ public final class InstanceService implements AutoCloseable {
         return locked(record.id(), () -> {
             InstanceRecord last = fresh(record.id());
             driver.remove(last.id());
+            networking.detach(last.id());
             repository.delete(last.id());
             runs.remove(last.id());
             backoffSteps.remove(last.id());
@@ -250,7 +263,8 @@ public final class InstanceService implements AutoCloseable {
                 }
                 try {
                     driver.release(id);
-                } catch (IOException e) {
+                    networking.detach(id);
+                } catch (IOException | RuntimeException e) {
                     log.atWarn().setCause(e).addKeyValue("instance", record.name()).log("could not free an ended run");
                 }
                 InstanceRecord stopped = record.stopped(exitCode, reason, record.wantRunning(), clock.instant());
@@ -320,6 +334,7 @@ public final class InstanceService implements AutoCloseable {
                 }
             } else {
                 driver.release(record.id());
+                networking.detach(record.id());
                 if (record.wantRunning() && spec(record).restart() != RestartPolicy.NO) {
                     scheduleRestart(record);
                 }

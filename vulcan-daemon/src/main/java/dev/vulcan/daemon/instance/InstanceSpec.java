@@ -6,6 +6,8 @@ import dev.vulcan.api.Resources;
 import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.error.InvalidException;
 import dev.vulcan.daemon.image.ImageReference;
+import dev.vulcan.daemon.net.NetworkConfig;
+import dev.vulcan.daemon.net.PublishedPort;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -13,10 +15,13 @@ import java.util.regex.Pattern;
  * A validated instance: what POST /v1/instances asked for. The creating request is stored as is and
  * parsed through {@link #from} again when read back, so there is one way in.
  *
- * @param memMb 0: no memory limit; cpus 0: no CPU quota
+ * @param memMb   0: no memory limit; cpus 0: no CPU quota
+ * @param network the network it joins, null for none
+ * @param ports   published ports (only with a network)
  */
 record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCommand command, List<String> env,
-        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids, Isolation isolation) {
+        List<VolumeSpec> volumes, RestartPolicy restart, int memMb, int cpus, long pids, String network,
+        List<PublishedPort> ports, Isolation isolation) {
 
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
     /** Without a pids limit asked for, this one keeps a fork bomb in. */
@@ -70,8 +75,23 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
         if (r.pids() != null && (pids < 1 || pids > MAX_PIDS)) {
             throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
         }
+        Isolation isolation = isolation(post.isolation());
+        // gVisor sandboxes do not join networks yet (runsc must start inside the netns): none unless asked
+        String network = post.network() == null || post.network().isBlank()
+                ? (isolation == Isolation.GVISOR ? null : NetworkConfig.DEFAULT_NETWORK)
+                : post.network().equals("none") ? null : post.network();
+        if (network != null && isolation == Isolation.GVISOR) {
+            throw new InvalidException("network_not_supported", "isolation 'gvisor' cannot join a network yet:"
+                    + " use network none");
+        }
+        List<PublishedPort> ports = post.ports() == null ? List.of()
+                : post.ports().stream().map(PublishedPort::parse).toList();
+        if (network == null && !ports.isEmpty()) {
+            throw new InvalidException("invalid_port", "an instance with network none has no ports to publish");
+        }
+        PublishedPort.requireDistinct(ports);
         return new InstanceSpec(post.name(), image, command, env, volumes, RestartPolicy.parse(post.restart()), memMb,
-                cpus, pids, isolation(post.isolation()));
+                cpus, pids, network, ports, isolation);
     }
 
     /**

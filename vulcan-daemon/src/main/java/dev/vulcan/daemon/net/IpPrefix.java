@@ -13,6 +13,9 @@ import java.net.UnknownHostException;
  */
 public record IpPrefix(BigInteger network, int length, boolean ipv6) implements Comparable<IpPrefix> {
 
+    private static final String OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final java.util.regex.Pattern DOTTED_QUAD = java.util.regex.Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+
     public IpPrefix {
         int bits = ipv6 ? 128 : 32;
         if (length < 0 || length > bits) {
@@ -45,6 +48,11 @@ public record IpPrefix(BigInteger network, int length, boolean ipv6) implements 
     /** Parses an IP literal (never a host name: no DNS lookup happens here). */
     public static InetAddress literal(String text) {
         if (text == null || text.isEmpty() || !text.matches("[0-9a-fA-F:.]+")) {
+            throw invalid("'" + text + "' is not an IP address");
+        }
+        // Without a colon only a dotted quad is a literal: the JDK reads "1" as 0.0.0.1 and "1.2.3" as 1.2.0.3,
+        // and looks "999.1.1.1" or "beef" up as a host name.
+        if (text.indexOf(':') < 0 && !DOTTED_QUAD.matcher(text).matches()) {
             throw invalid("'" + text + "' is not an IP address");
         }
         try {

@@ -80,6 +80,30 @@ final class Migrations {
                 uplink     TEXT NOT NULL,
                 created_at TEXT NOT NULL
             );
+            """,
+            // 6: bridge networks and the sandboxes attached to them (recorded before the attachment is made)
+            """
+            CREATE TABLE networks (
+                name        TEXT PRIMARY KEY,
+                bridge      TEXT NOT NULL UNIQUE,
+                subnet      TEXT NOT NULL,
+                ipv6_subnet TEXT,
+                is_default  INTEGER NOT NULL,
+                created_at  TEXT NOT NULL
+            );
+            CREATE TABLE network_attachments (
+                sandbox_id TEXT NOT NULL,
+                network    TEXT NOT NULL REFERENCES networks(name),
+                netns      TEXT NOT NULL,
+                if_name    TEXT NOT NULL,
+                dns_name   TEXT,
+                ipv4       TEXT,
+                ipv6       TEXT,
+                ports      TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (sandbox_id, network)
+            );
+            CREATE INDEX network_attachments_network ON network_attachments(network);
             """);
 
     static Void apply(Connection connection) throws SQLException {

@@ -17,7 +17,9 @@ import dev.vulcan.daemon.error.UnavailableException;
 import dev.vulcan.daemon.logs.LiveLog;
 import dev.vulcan.daemon.logs.LogStore;
 import dev.vulcan.daemon.metrics.Metrics;
+import dev.vulcan.daemon.net.SandboxNetworking;
 import dev.vulcan.daemon.scheduler.AutoMode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -49,6 +51,7 @@ public final class WorkloadService implements AutoCloseable {
     private final LimitPolicy limits;
     private final Clock clock;
     private final String nodeId;
+    private final SandboxNetworking networking;
     private final UlidFactory ids = UlidFactory.newMonotonicInstance();
     private final ConcurrentMap<String, Running> running = new ConcurrentHashMap<>();
 
@@ -56,6 +59,12 @@ public final class WorkloadService implements AutoCloseable {
 
     public WorkloadService(WorkloadRepository repository, BackendRegistry backends, LogStore logs, Metrics metrics,
             LimitPolicy limits, Clock clock, String nodeId) {
+        this(repository, backends, logs, metrics, limits, clock, nodeId, SandboxNetworking.NONE);
+    }
+
+    public WorkloadService(WorkloadRepository repository, BackendRegistry backends, LogStore logs, Metrics metrics,
+            LimitPolicy limits, Clock clock, String nodeId, SandboxNetworking networking) {
+        this.networking = networking;
         this.repository = repository;
         this.backends = backends;
         this.logs = logs;
@@ -100,8 +109,17 @@ public final class WorkloadService implements AutoCloseable {
         backend.unsupported(spec.sandbox()).ifPresent(why -> {
             throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option", why);
         });
+        if (spec.network() != null && !backend.joinsNetworks()) {
+            throw new dev.vulcan.daemon.error.InvalidException("network_not_supported", "isolation '" + used.wire()
+                    + "' cannot join a network: use network none");
+        }
         backend.prepare(spec.runtime());
-        WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
+        String id = ids.create().toString();
+        ExecutionRequest.Sandbox sandbox = spec.sandbox();
+        if (spec.network() != null) {
+            sandbox = sandbox.withNetwork(attach(id, spec.network()));
+        }
+        WorkloadRecord record = new WorkloadRecord(id, WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),
                 spec.inputJson(), spec.code(), null, null, null, null, null, applied, null, clock.instant(), null, null)
@@ -112,12 +130,13 @@ public final class WorkloadService implements AutoCloseable {
         Execution execution;
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
-                    applied, spec.image(), spec.sandbox()), live);
+                    applied, spec.image(), sandbox), live);
         } catch (RuntimeException e) {
             String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
             if (!(e instanceof BackendUnavailableException)) {
                 log.atError().setCause(e).addKeyValue("id", record.id()).log("backend failed to start a workload");
             }
+            detach(record.id());
             WorkloadRecord failed = record.failedBeforeStart(why, e.getMessage(), clock.instant());
             repository.update(failed);
             logs.close(record.id());
@@ -131,6 +150,29 @@ public final class WorkloadService implements AutoCloseable {
         return new Submitted(record, done);
     }
 
+    /** Joins the workload's sandbox to a network; its id, lower-cased, names the network namespace. */
+    private dev.vulcan.daemon.backend.NetworkJoin attach(String id, String network) {
+        try {
+            return networking.attach(sandboxId(id), network, sandboxId(id), false, List.of());
+        } catch (IOException e) {
+            throw new UnavailableException("network_attach_failed", "cannot attach the workload to network "
+                    + network + ": " + e.getMessage());
+        }
+    }
+
+    private void detach(String id) {
+        try {
+            networking.detach(sandboxId(id));
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().addKeyValue("id", id).addKeyValue("error", e.getMessage())
+                    .log("could not take a workload off its network; the next start-up retries");
+        }
+    }
+
+    private static String sandboxId(String id) {
+        return id.toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** A workload as just started, and its final record to come. */
     public record Submitted(WorkloadRecord record, CompletableFuture<WorkloadRecord> done) {}
 
@@ -141,6 +183,7 @@ public final class WorkloadService implements AutoCloseable {
         }
         WorkloadRecord ended = record.finished(outcome, clock.instant());
         try {
+            detach(record.id());
             repository.update(ended);
         } finally {
             running.remove(record.id());

@@ -13,9 +13,11 @@ import dev.vulcan.daemon.backend.Runtime;
  * @param image     the image and its command, null for code
  * @param pids      the task cap asked, null for the default
  * @param sandbox   security options beyond the defaults
+ * @param network   the network to join, null for none
  */
 public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
-        Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox) {
+        Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox,
+        String network) {
     public WorkloadSpec {
         if (sandbox == null) {
             sandbox = Sandbox.DEFAULT;
@@ -32,6 +34,12 @@ public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, St
         if (inputJson == null) {
             inputJson = "null";
         }
+    }
+
+    /** A workload with no network. */
+    public WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson, Integer cpus, Integer memMb,
+            Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox) {
+        this(runtime, isolation, code, inputJson, cpus, memMb, timeoutS, image, pids, sandbox, null);
     }
 
     /** A workload with the default task cap and sandbox. */

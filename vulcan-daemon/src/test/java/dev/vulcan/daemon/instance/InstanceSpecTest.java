@@ -74,11 +74,18 @@ class InstanceSpecTest {
         assertCode(withIsolation(base, "isolate"), "invalid_isolation");
         assertCode(withIsolation(base, "microvm"), "invalid_isolation");
         assertCode(withIsolation(base, "hyperv"), "invalid_isolation");
+        // gVisor sandboxes join no network yet: none by default, an explicit one is refused
+        assertThat(parse(withIsolation(base, "gvisor")).network()).isNull();
+        assertThat(parse(base).network()).isNotNull();
+        assertCode(new InstancesPost("a", "busybox:1", null, null, null, null, null, null, "default", null, "gvisor"),
+                "network_not_supported");
+        assertThat(parse(new InstancesPost("a", "busybox:1", null, null, null, null, null, null, "none", null,
+                "gvisor")).network()).isNull();
     }
 
     private static InstancesPost withIsolation(InstancesPost p, String isolation) {
         return new InstancesPost(p.name(), p.image(), p.cmd(), p.args(), p.env(), p.volumes(), p.restart(),
-                p.resources(), isolation);
+                p.resources(), p.network(), p.ports(), isolation);
     }
 
     @Test

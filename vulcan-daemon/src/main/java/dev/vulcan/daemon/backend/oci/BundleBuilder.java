@@ -131,7 +131,8 @@ public final class BundleBuilder {
         process.putArray("rlimits").addObject().put("type", "RLIMIT_NOFILE").put("hard", 1024).put("soft", 1024);
         process.put("noNewPrivileges", true);
         root.putObject("root").put("path", "rootfs").put("readonly", spec.readOnlyRootfs());
-        root.put("hostname", spec.id().length() > 63 ? spec.id().substring(0, 63) : spec.id());
+        String hostname = spec.network() != null ? spec.network().hostname() : spec.id();
+        root.put("hostname", hostname.length() > 63 ? hostname.substring(0, 63) : hostname);
         ArrayNode mounts = root.putArray("mounts");
         mount(mounts, "/proc", "proc", "proc");
         mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
@@ -143,6 +144,12 @@ public final class BundleBuilder {
         for (ContainerSpec.Mount bind : spec.mounts()) {
             mount(mounts, bind.destination(), "bind", bind.source().toString(), "rbind", "rprivate",
                     bind.readOnly() ? "ro" : "rw");
+        }
+        if (spec.network() != null) {
+            for (var file : spec.network().files()) {
+                mount(mounts, file.destination(), "bind", file.source().toString(), "bind", "rprivate",
+                        file.readOnly() ? "ro" : "rw");
+            }
         }
         ObjectNode linux = root.putObject("linux");
         ObjectNode resources = linux.putObject("resources");
@@ -159,8 +166,12 @@ public final class BundleBuilder {
         }
         linux.put("cgroupsPath", cgroupParent(spec.id()) + "/ctr");
         ArrayNode namespaces = linux.putArray("namespaces");
-        for (String ns : List.of("pid", "ipc", "uts", "mount", "network")) {
+        for (String ns : List.of("pid", "ipc", "uts", "mount")) {
             namespaces.addObject().put("type", ns);
+        }
+        ObjectNode network = namespaces.addObject().put("type", "network");
+        if (spec.network() != null) {
+            network.put("path", spec.network().netns().toString());
         }
         if (spec.security().userns()) {
             UserNamespace.render(linux, namespaces);

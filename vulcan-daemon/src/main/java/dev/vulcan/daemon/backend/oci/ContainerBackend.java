@@ -178,6 +178,15 @@ public final class ContainerBackend implements Backend {
         return engine.traits();
     }
 
+    /**
+     * crun and runc join the prepared netns through config.json. runsc is not wired yet: it must be started inside
+     * the netns ({@link OciRuntime#inNetns}, --network=host), which ContainerRun and conmon do not do yet.
+     */
+    @Override
+    public boolean joinsNetworks() {
+        return engine instanceof OciEngine.Native;
+    }
+
     /** A read-only root always works; a user namespace where the probed runtime can do it (see detect). */
     @Override
     public java.util.Optional<String> unsupported(ExecutionRequest.Sandbox sandbox) {
@@ -217,11 +226,13 @@ public final class ContainerBackend implements Backend {
                 ExecutionRequest.ImageCommand image = request.image();
                 yield new ContainerSpec(id, ImageReference.parse(image.ref()),
                         image.shellForm() ? image.argv().getFirst() : null, image.shellForm() ? null : image.argv(),
-                        resources, request.limits().timeout(), readOnly, List.of(), List.of(), security);
+                        resources, request.limits().timeout(), readOnly, List.of(), List.of(), security,
+                        request.sandbox().network());
             }
             case CodeImage c -> new ContainerSpec(id, baseImages.ensure(c), null, c.argv(), resources,
                     request.limits().timeout(), readOnly,
-                    List.of(new ContainerSpec.Mount(ioRoot().resolve(id), CodeImage.IO_MOUNT, false)), List.of(), security);
+                    List.of(new ContainerSpec.Mount(ioRoot().resolve(id), CodeImage.IO_MOUNT, false)), List.of(), security,
+                    request.sandbox().network());
         };
         ContainerExecution execution = new ContainerExecution(spec, code, request, logs);
         running.put(spec.id(), execution);

@@ -159,7 +159,7 @@ public final class ContainerInstances implements InstanceDriver {
                 command.shellForm() ? null : command.argv(),
                 GvisorLimits.forRuntime(kind, new ContainerSpec.Resources((long) launch.limits().memMb() * 1024 * 1024,
                         launch.limits().cpus(), launch.limits().pids())),
-                NO_TIMEOUT, false, mounts, launch.env());
+                NO_TIMEOUT, false, mounts, launch.env(), ContainerSpec.Security.DEFAULT, launch.network());
     }
 
     private void launchMonitor(String id, OciRuntime oci) throws IOException {

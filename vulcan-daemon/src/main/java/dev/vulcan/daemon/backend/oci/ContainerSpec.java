@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import dev.vulcan.daemon.backend.NetworkJoin;
 import dev.vulcan.daemon.image.ImageReference;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,10 +10,12 @@ import java.util.regex.Pattern;
 /**
  * One container: its id, image, command (a shell string or exec-form args, at most one), limits, whether
  * the root file system is read-only, bind mounts, environment entries added to the image's and the
- * security options beyond Docker's defaults.
+ * security options beyond Docker's defaults; network null runs it in a fresh network namespace with only
+ * loopback, else in the prepared one with its host name and resolv.conf, hosts and hostname files.
  */
 public record ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
-        Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env, Security security) {
+        Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env, Security security,
+        NetworkJoin network) {
 
     private static final Pattern ID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}");
 
@@ -29,6 +32,12 @@ public record ContainerSpec(String id, ImageReference image, String cmd, List<St
         for (String e : env) {
             if (e.indexOf('=') <= 0) throw new IllegalArgumentException("environment entry is not NAME=VALUE: " + e);
         }
+    }
+
+    /** The spec in a fresh network namespace with only loopback. */
+    public ContainerSpec(String id, ImageReference image, String cmd, List<String> args, Resources resources,
+            Duration timeout, boolean readOnlyRootfs, List<Mount> mounts, List<String> env, Security security) {
+        this(id, image, cmd, args, resources, timeout, readOnlyRootfs, mounts, env, security, null);
     }
 
     /** The spec with the default security options. */

@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import dev.vulcan.daemon.os.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

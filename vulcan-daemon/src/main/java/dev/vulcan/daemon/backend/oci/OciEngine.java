@@ -34,7 +34,7 @@ public sealed interface OciEngine {
 
         @Override
         public BackendTraits traits() {
-            return new BackendTraits("none (network namespaces come with issue 4)", "overlayfs on image layers",
+            return new BackendTraits("CNI bridge networks (dual stack, NAT, published ports, DNS)", "overlayfs on image layers",
                     "namespaces + cgroups + capabilities + seccomp on the shared host kernel (crun/runc)");
         }
     }

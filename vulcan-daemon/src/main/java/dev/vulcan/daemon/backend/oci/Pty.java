@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import dev.vulcan.daemon.os.Libc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

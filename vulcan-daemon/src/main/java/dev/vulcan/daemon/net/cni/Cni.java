@@ -122,7 +122,7 @@ public final class Cni {
     }
 
     /** Fails before anything runs if any plugin of the list is missing, so nothing is half-made. */
-    private void requirePlugins(CniConfigList conf) {
+    public void requirePlugins(CniConfigList conf) {
         List<String> missing = missingPlugins(conf);
         if (!missing.isEmpty()) {
             throw new UnavailableException("cni_plugin_missing", "CNI plugin '" + String.join("', '", missing) + "' not found in "

@@ -86,6 +86,15 @@ public record CniConfigList(String cniVersion, String name, List<ObjectNode> plu
      * portmap for published ports, firewall to admit the container's traffic through the FORWARD chain.
      */
     public static CniConfigList bridgeNetwork(BridgeConfig c) {
+        return bridgeNetwork(c, true);
+    }
+
+    /**
+     * The chain without the firewall plugin when {@code firewallPlugin} is false: for a runtime that admits its
+     * networks' traffic itself, per network rather than per container (the plugin's iptables calls cost about
+     * 115 ms per ADD+DEL here, two thirds of the chain).
+     */
+    public static CniConfigList bridgeNetwork(BridgeConfig c, boolean firewallPlugin) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode ipam = f.objectNode().put("type", "host-local");
         ArrayNode ranges = ipam.putArray("ranges");
@@ -114,7 +123,7 @@ public record CniConfigList(String cniVersion, String name, List<ObjectNode> plu
         ObjectNode portmap = f.objectNode().put("type", "portmap").put("snat", true);
         portmap.putObject("capabilities").put("portMappings", true);
         ObjectNode firewall = f.objectNode().put("type", "firewall").put("backend", "iptables");
-        return new CniConfigList(c.network(), List.of(bridge, portmap, firewall));
+        return new CniConfigList(c.network(), firewallPlugin ? List.of(bridge, portmap, firewall) : List.of(bridge, portmap));
     }
 
     private static InvalidException invalid(String message) {

@@ -1,4 +1,4 @@
-package dev.vulcan.daemon.backend.oci;
+package dev.vulcan.daemon.os;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /** libc downcalls through the FFM API that capture errno, shared by the classes that call libc directly. */
-final class Libc {
+public final class Libc {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -19,7 +19,7 @@ final class Libc {
     private Libc() {}
 
     /** A handle on libc's {@code name} whose first argument is the call-state segment {@link #errno} reads. */
-    static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    public static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new IllegalStateException("libc has no " + name));
         Linker.Option[] all = java.util.Arrays.copyOf(options, options.length + 1);
@@ -28,12 +28,12 @@ final class Libc {
     }
 
     /** A call-state segment to pass as a downcall's first argument. */
-    static MemorySegment callState(Arena arena) {
+    public static MemorySegment callState(Arena arena) {
         return arena.allocate(CALL_STATE);
     }
 
     /** The errno a downcall left in {@code state}. */
-    static int errno(MemorySegment state) {
+    public static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
 }
