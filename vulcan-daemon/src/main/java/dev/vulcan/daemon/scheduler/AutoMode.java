@@ -8,7 +8,8 @@ import java.util.function.Predicate;
  * Resolves isolation "auto" deterministically from what is run (docs/runtimes.md#auto):
  * <ul>
  *   <li>JavaScript or TypeScript code -> isolate;</li>
- *   <li>an OCI image reference -> gvisor (container while gvisor is not available here, saying so);</li>
+ *   <li>an OCI image reference -> gvisor (container while gvisor is not available here, or cannot join the
+ *       network the workload asks for, saying so);</li>
  *   <li>a code archive -> microvm (container while microvm is not available here, saying so);</li>
  *   <li>anything else (python, go, shell code) -> container.</li>
  * </ul>
@@ -36,8 +37,9 @@ public final class AutoMode {
     public record Decision(Isolation isolation, String reason) {}
 
     /**
-     * @param available whether an isolation's backend can run work on this node (asked only for the isolation a
-     *                  rule prefers, so no other backend is probed)
+     * @param available whether an isolation's backend can run this work on this node (available, and able to join
+     *                  the workload's network if it has one); asked only for the isolation a rule prefers, so no
+     *                  other backend is probed
      */
     public static Decision decide(Isolation requested, Source source, Predicate<Isolation> available) {
         if (requested != Isolation.AUTO) {
@@ -58,7 +60,8 @@ public final class AutoMode {
             return new Decision(preferred, "auto: " + what + " runs in " + preferred.wire());
         }
         return new Decision(Isolation.CONTAINER, "auto: " + what + " runs in " + preferred.wire() + ", which is not"
-                + " available on this node: fell back to container");
+                + " available for it on this node (unavailable, or it cannot join the requested network): fell back to"
+                + " container");
     }
 
     /** {@link #decide} for code or an image (by runtime) where every isolation is available. */

@@ -93,8 +93,12 @@ public final class WorkloadService implements AutoCloseable {
      */
     public Submitted submit(WorkloadSpec spec) {
         Limits applied = limits.apply(spec);
-        AutoMode.Decision decision = AutoMode.decide(spec.isolation(), AutoMode.Source.of(spec.runtime()),
-                isolation -> backends.entry(isolation).status().isAvailable());
+        // a backend auto prefers must be available and, when the workload joins a network, able to join it
+        AutoMode.Decision decision = AutoMode.decide(spec.isolation(), AutoMode.Source.of(spec.runtime()), isolation -> {
+            BackendRegistry.Entry entry = backends.entry(isolation);
+            return entry.status().isAvailable()
+                    && (spec.network() == null || entry.backend().map(Backend::joinsNetworks).orElse(false));
+        });
         Isolation used = decision.isolation();
         if (spec.isolation() == Isolation.AUTO) {
             log.atDebug().addKeyValue("isolation_used", used.wire()).addKeyValue("why", decision.reason())

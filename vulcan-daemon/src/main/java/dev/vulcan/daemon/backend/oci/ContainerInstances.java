@@ -265,7 +265,8 @@ public final class ContainerInstances implements InstanceDriver {
     @Override
     public void signal(String id, String signal) throws IOException {
         ProcessRunner.Result r = processes.run(runtime.get().argv("kill", id, signal), COMMAND_DEADLINE);
-        if (r.exitCode() != 0 && state(id) instanceof RunState.Running) {
+        // "No such process": the container ended between our look and the kill; conmon records its exit next
+        if (r.exitCode() != 0 && !r.output().contains("No such process") && state(id) instanceof RunState.Running) {
             throw new IOException("could not signal " + id + ": " + r.output().strip());
         }
     }
