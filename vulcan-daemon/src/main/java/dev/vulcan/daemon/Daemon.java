@@ -92,7 +92,9 @@ public final class Daemon implements AutoCloseable {
         subtree.reconcile();
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
                 new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION,
-                        instances, volumes, subtree)));
+                        instances, volumes, subtree, new dev.vulcan.daemon.benchmark.BenchmarkRunner(backends,
+                                workloads, config.denoBinary(), config.isolateHostDir(), images,
+                                state.benchmark(), clock))));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");
