@@ -45,6 +45,15 @@ public final class BenchmarkRunner {
         this.clock = clock;
     }
 
+    /** Removes what a daemon that died mid-benchmark left (bundles, their overlay, cgroups); call at start-up. */
+    public void sweep() {
+        try {
+            dev.vulcan.daemon.benchmark.raw.RawBundles.sweep(context.scratch());
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().setCause(e).addKeyValue("dir", context.scratch()).log("benchmark leftovers not swept");
+        }
+    }
+
     /**
      * The backends a plan will measure: the ones named, each of which must be available (else 422 with the
      * reason), or every available one. Call before streaming anything, so bad input gets its plain 4xx.

@@ -122,6 +122,45 @@ public final class RawBundles implements AutoCloseable {
         return "/" + cgroup;
     }
 
+    /**
+     * What a process that died while benchmarking left: its scratch dirs under {@code scratch} (the overlay
+     * unmounted first) and the cgroups {@code vulcan-bench-<pid>} of processes that no longer run.
+     */
+    public static void sweep(Path scratch) throws IOException {
+        Mounts mounts = new Mounts.Native();
+        if (Files.isDirectory(scratch)) {
+            try (Stream<Path> dirs = Files.list(scratch)) {
+                for (Path dir : dirs.toList()) {
+                    mounts.unmount(dir.resolve("rootfs"));
+                    deleteTree(dir);
+                }
+            }
+        }
+        if (!Files.isDirectory(CGROUP_ROOT)) return;
+        try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
+            for (Path h : hierarchies.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> groups = Files.list(h)) {
+                    for (Path parent : groups.filter(g -> g.getFileName().toString().startsWith("vulcan-bench-")).toList()) {
+                        String pid = parent.getFileName().toString().substring("vulcan-bench-".length());
+                        if (pid.chars().allMatch(Character::isDigit)
+                                && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                            removeCgroup(parent);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void removeCgroup(Path parent) throws IOException {
+        try (Stream<Path> leaves = Files.list(parent)) {
+            for (Path leaf : leaves.filter(Files::isDirectory).toList()) {
+                Files.deleteIfExists(leaf);
+            }
+        }
+        Files.deleteIfExists(parent);
+    }
+
     /** Removes the bench's cgroups (the runtimes remove each container's own leaf; this is the parent). */
     @Override
     public void close() throws IOException {
