@@ -107,7 +107,7 @@ public final class BenchmarkRunner {
     private Benchmark.BackendFigures measure(Isolation isolation, BenchmarkPlan.Sizes sizes, Consumer<String> step) {
         BackendRegistry.Entry entry = backends.entry(isolation);
         Backend backend = entry.backend().orElseThrow();
-        String version = entry.status() instanceof BackendStatus.Available(String v, var details) ? v : null;
+        String version = entry.status() instanceof BackendStatus.Available available ? available.version() : null;
         Subjects.Subject subject = Subjects.subject(isolation, sizes.holdMs());
         Subjects.prepare(isolation, backend);
         VulcanEngine vulcan = new VulcanEngine(subject, backend, workloads);
