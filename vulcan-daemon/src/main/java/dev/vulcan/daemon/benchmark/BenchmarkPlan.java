@@ -24,9 +24,9 @@ public record BenchmarkPlan(boolean quick, List<Isolation> backends) {
         int cpuConcurrency = Math.max(1, cores);
         boolean slow = isolation == Isolation.MICROVM;
         if (quick) {
-            return slow ? new Sizes(3, 0, 1, 3, 1, 1, List.of(1, 2), 1000)
-                    : new Sizes(isolation == Isolation.ISOLATE ? 3 : 10, 30, 2, 40, 4, cpuConcurrency,
-                            List.of(1, 5, 10), 1000);
+            boolean isolate = isolation == Isolation.ISOLATE;
+            return slow ? new Sizes(2, 0, 1, 2, 1, 1, List.of(1, 2), 1000)
+                    : new Sizes(isolate ? 3 : 10, 30, 2, isolate ? 40 : 20, 4, cpuConcurrency, List.of(1, 5, 10), 1000);
         }
         return slow ? new Sizes(10, 0, 2, 10, 2, cpuConcurrency, List.of(1, 2, 4, 8), 2000)
                 : new Sizes(isolation == Isolation.ISOLATE ? 10 : 50, 200, 4, 200, 8, 4 * cpuConcurrency,
