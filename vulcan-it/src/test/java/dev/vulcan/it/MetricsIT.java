@@ -68,6 +68,9 @@ class MetricsIT {
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
             assertThat(reply.json().get("status").asString()).as(reply.body()).isEqualTo("completed");
         }
+        for (int i = 0; i < 2; i++) { // later isolate workloads find a pooled host that existed before them
+            assertThat(http.postJson("/v1/workloads", workload("isolate").getValue()).status()).isEqualTo(200);
+        }
         Http.Reply metrics = http.get("/metrics");
         assertThat(metrics.status()).isEqualTo(200);
         String text = metrics.body();
@@ -83,13 +86,26 @@ class MetricsIT {
                     .contains("vulcan_sandbox_memory_bytes{isolation=\"" + isolation + "\"} ")
                     .contains("vulcan_backend_available{isolation=\"" + isolation + "\"} 1");
         }
+        // warm starts exist only where a pool does; every other backend makes a sandbox per workload
+        assertThat(text).containsPattern(
+                "vulcan_workload_start_seconds_count\\{isolation=\"isolate\",runtime=\"javascript\",start=\"warm\"} [1-9]");
+        for (String isolation : available) {
+            if (!isolation.equals("isolate")) {
+                assertThat(text).as(isolation).doesNotContain("vulcan_workload_start_seconds_count{isolation=\"" + isolation
+                        + "\",runtime=\"" + workload(isolation).getKey() + "\",start=\"warm\"}");
+            }
+        }
         // isolate's pool: the host that ran the workload, and the API's own latency
-        assertThat(text).containsPattern("vulcan_pool_sandboxes\\{isolation=\"isolate\",state=\"idle\"} [1-9]")
-                .contains("vulcan_pool_sandboxes{isolation=\"isolate\",state=\"busy\"} ")
+        assertThat(text).contains("vulcan_pool_sandboxes{isolation=\"isolate\",state=\"busy\"} ")
                 .contains("vulcan_instances_running{isolation=\"container\"} 0")
                 .contains("vulcan_http_request_duration_seconds_bucket{code=\"200\",method=\"POST\",route=\"/v1/workloads\",le=")
                 .contains("# TYPE vulcan_workloads_finished_total counter")
                 .contains("# TYPE vulcan_sandbox_memory_bytes gauge");
+
+        // hosts that just ran a workload boot their next blank Worker ("starting"), then wait for work
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                http.get("/metrics").body()).containsPattern(
+                        "vulcan_pool_sandboxes\\{isolation=\"isolate\",state=\"idle\"} [1-9]"));
 
         Path promtool = Path.of("/usr/bin/promtool");
         Tools.require(promtool, "scripts/setup (Debian package prometheus)");
