@@ -78,14 +78,12 @@ final class RawOci implements Engine {
         List<Double> samples = new ArrayList<>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<RawRuns.Burst> burst = pool.submit(() -> RawRuns.burst(runtime, held, PREFIX));
-            // the containers start within the first third of the hold; sample the rest of it
-            Thread.sleep(holdMs / 3);
-            for (int i = 0; i < 5 && !burst.isDone(); i++) {
+            while (!burst.isDone()) {
                 long bytes = ProcessMemory.cgroupBytes(bundles.cgroup());
                 if (bytes > 0) {
                     samples.add(bytes / 1e6 / k);
                 }
-                Thread.sleep(holdMs / 10);
+                Thread.sleep(Math.max(20, holdMs / 10));
             }
             RawRuns.Burst done = burst.get(5, TimeUnit.MINUTES);
             if (done.failures() > 0) {
@@ -95,7 +93,7 @@ final class RawOci implements Engine {
         if (samples.isEmpty()) {
             throw new IllegalStateException("no memory charged to " + bundles.cgroup() + " while the containers ran");
         }
-        return samples;
+        return Summaries.plateau(samples);
     }
 
     @Override

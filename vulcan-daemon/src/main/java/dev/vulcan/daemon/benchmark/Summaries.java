@@ -23,6 +23,15 @@ final class Summaries {
         return of(List.of(value));
     }
 
+    /**
+     * The samples taken while every sandbox held: those of at least half the peak. Samples taken while sandboxes
+     * were still starting or already ending would understate the memory per workload.
+     */
+    static List<Double> plateau(List<Double> samples) {
+        double peak = samples.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return samples.stream().filter(v -> v >= peak / 2).toList();
+    }
+
     private static double rank(List<Double> sorted, double q) {
         int index = (int) Math.ceil(q * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));

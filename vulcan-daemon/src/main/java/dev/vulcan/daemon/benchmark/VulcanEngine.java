@@ -74,14 +74,14 @@ final class VulcanEngine implements Engine {
         for (int i = 0; i < k; i++) {
             held.add(workloads.submit(subject.spec(Job.HOLD, null)).done());
         }
+        // sampled until the first ends: a slow sandbox (a microVM boots for seconds) may start late
         List<Double> samples = new ArrayList<>();
-        Thread.sleep(holdMs / 3);
-        for (int i = 0; i < 5 && held.stream().noneMatch(CompletableFuture::isDone); i++) {
+        while (held.stream().noneMatch(CompletableFuture::isDone)) {
             long now = backend.usage().memoryBytes();
             if (now > before) {
                 samples.add((now - before) / (double) MB / k);
             }
-            Thread.sleep(holdMs / 10);
+            Thread.sleep(Math.max(20, holdMs / 10));
         }
         for (CompletableFuture<WorkloadRecord> h : held) {
             completed(h.get(5, TimeUnit.MINUTES));
@@ -89,7 +89,7 @@ final class VulcanEngine implements Engine {
         if (samples.isEmpty()) {
             throw new IllegalStateException("the backend reported no memory growth while " + k + " workloads held");
         }
-        return samples;
+        return Summaries.plateau(samples);
     }
 
     @Override

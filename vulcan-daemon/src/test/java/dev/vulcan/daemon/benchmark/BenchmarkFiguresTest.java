@@ -19,6 +19,11 @@ class BenchmarkFiguresTest {
     }
 
     @Test
+    void memoryPlateauDropsSamplesOfSandboxesStillStarting() {
+        assertThat(Summaries.plateau(List.of(0.5, 3.0, 10.0, 11.0, 9.5, 4.0))).containsExactly(10.0, 11.0, 9.5);
+    }
+
+    @Test
     void ratioIsVulcanMedianOverRawMedian() {
         Benchmark.Figure f = BenchmarkRunner.figure(Metric.COLD_START,
                 new Metric.Measured.Samples(List.of(30.0, 40.0, 50.0), null),
