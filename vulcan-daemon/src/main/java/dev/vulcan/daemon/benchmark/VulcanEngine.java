@@ -69,7 +69,7 @@ final class VulcanEngine implements Engine {
 
     @Override
     public List<Double> memoryPerWorkloadMb(int k, int holdMs) throws Exception {
-        long before = Math.max(0, backend.usage().memoryBytes());
+        long before = quiet();
         List<CompletableFuture<WorkloadRecord>> held = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             held.add(workloads.submit(subject.spec(Job.HOLD, null)).done());
@@ -84,12 +84,30 @@ final class VulcanEngine implements Engine {
             Thread.sleep(Math.max(20, holdMs / 10));
         }
         for (CompletableFuture<WorkloadRecord> h : held) {
-            completed(h.get(5, TimeUnit.MINUTES));
+            completed(h.get(5, TimeUnit.MINUTES)); // a failed workload is the better explanation than no samples
         }
         if (samples.isEmpty()) {
             throw new IllegalStateException("the backend reported no memory growth while " + k + " workloads held");
         }
         return Summaries.plateau(samples);
+    }
+
+    /**
+     * The backend's memory once the previous step's sandboxes are gone (a workload's answer comes before its
+     * sandbox is torn down: a microVM's QEMU may still be resident): nothing of an unpooled backend, the pooled
+     * hosts all idle. Waits at most 10 s, then takes what there is.
+     */
+    private long quiet() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            dev.vulcan.daemon.backend.BackendUsage usage = backend.usage();
+            boolean settled = usage.pooled() ? usage.poolBusy() == 0 && usage.poolStarting() == 0
+                    : usage.memoryBytes() <= 0;
+            if (settled || System.nanoTime() > deadline) {
+                return Math.max(0, usage.memoryBytes());
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Override
