@@ -1,5 +1,8 @@
 package dev.vulcan.bench;
 
+import dev.vulcan.daemon.benchmark.raw.RawBundles;
+import dev.vulcan.daemon.benchmark.raw.RawRuns;
+
 import dev.vulcan.api.Json;
 import dev.vulcan.cli.http.HttpRequest;
 import dev.vulcan.cli.http.HttpResponse;

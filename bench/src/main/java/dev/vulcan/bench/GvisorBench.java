@@ -6,6 +6,8 @@ import dev.vulcan.cli.http.HttpResponse;
 import dev.vulcan.cli.http.KeepAliveConnection;
 import dev.vulcan.cli.http.UnixHttpClient;
 import dev.vulcan.daemon.backend.oci.ProcessRunner;
+import dev.vulcan.daemon.benchmark.raw.RawBundles;
+import dev.vulcan.daemon.benchmark.raw.RawRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -24,6 +24,7 @@ public final class Main {
                 .addSubcommand(new BackendsCommand(root).spec())
                 .addSubcommand(new NodesCommand(root).spec())
                 .addSubcommand(new StatsCommand(root).spec())
+                .addSubcommand(new BenchmarkCommand(root).spec())
                 .addSubcommand(new ImageCommand(root).spec())
                 // instances: Docker's top-level verbs, and the same commands under `vulcan instance`
                 .addSubcommand(new InstanceCreateCommand(root).spec())

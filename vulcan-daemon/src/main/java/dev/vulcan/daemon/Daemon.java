@@ -121,9 +121,12 @@ public final class Daemon implements AutoCloseable {
         SubtreeAllocator subtree = new SubtreeAllocator(config.network().subtree(), database,
                 new Routes.Ip(new ProcessRunner.Native(), null), config.network().bridge(0), clock);
         subtree.reconcile();
+        var benchmark = new dev.vulcan.daemon.benchmark.BenchmarkRunner(backends, workloads, config.denoBinary(),
+                config.isolateHostDir(), images, state.benchmark(), clock);
+        benchmark.sweep();
         api = own(new ApiServer(new ApiServer.Endpoints(config.socket(), config.listen(), state.apiToken()),
                 new ApiServer.Services(workloads, logs, images, backends, metrics, node, clock, VERSION,
-                        instances, volumes, subtree, networks, attachments)));
+                        instances, volumes, subtree, networks, attachments, benchmark)));
         api.start();
         log.atInfo().addKeyValue("node", node.id()).addKeyValue("state", config.stateDir())
                 .addKeyValue("version", VERSION).log("daemon started");

@@ -32,6 +32,11 @@ final class StateDir {
         return root.resolve("images");
     }
 
+    /** Scratch of the benchmark suite's raw engines (bundles, their overlay), removed after each run. */
+    Path benchmark() {
+        return root.resolve("benchmark");
+    }
+
     /** The container backend's records, bundles and probe scratch. */
     /** gVisor's bundles, records, instances and runsc's own --root. */
     Path gvisor() {

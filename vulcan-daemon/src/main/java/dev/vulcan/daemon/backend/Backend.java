@@ -52,6 +52,11 @@ public interface Backend extends AutoCloseable {
      */
     Execution start(ExecutionRequest request, LogSink logs);
 
+    /** What this backend holds now (pool, memory), sampled when /metrics is scraped. */
+    default BackendUsage usage() {
+        return BackendUsage.unpooled(-1);
+    }
+
     @Override
     void close();
 }

@@ -9,4 +9,12 @@ public interface Execution {
 
     /** Ends the execution now; the outcome completes as {@link Outcome.Killed} with this reason. */
     void kill(String reason, String message);
+
+    /**
+     * Whether this execution's sandbox was made for it or taken from a pool, and when it was handed the
+     * workload. Asked once the outcome has completed. The default: a new sandbox, no separate start moment.
+     */
+    default SandboxStart sandboxStart() {
+        return SandboxStart.COLD_UNTIMED;
+    }
 }

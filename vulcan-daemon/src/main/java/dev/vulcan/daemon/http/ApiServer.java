@@ -44,7 +44,8 @@ public final class ApiServer implements AutoCloseable {
     /** What the API serves. */
     public record Services(WorkloadService workloads, LogStore logs, ImageStore images, BackendRegistry backends, Metrics metrics,
             NodeIdentity node, Clock clock, String version, InstanceService instances, Volumes volumes,
-            SubtreeAllocator subtree, NetworkService networks, SandboxNetworking attachments) {}
+            SubtreeAllocator subtree, NetworkService networks, SandboxNetworking attachments,
+            dev.vulcan.daemon.benchmark.BenchmarkRunner benchmark) {}
 
     private final Server server;
     private final Path socket;
@@ -62,8 +63,9 @@ public final class ApiServer implements AutoCloseable {
         new NetworkEndpoints(services.networks()).register(router);
         new ExecEndpoint(services.instances()::exec, json).register(router);
         new SubtreeEndpoints(services.subtree()).register(router);
+        new BenchmarkEndpoint(services.benchmark()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),
-                services.clock(), services.version()).register(router);
+                services.clock(), services.version(), services.instances()).register(router);
 
         // Selectors and acceptors on a few platform threads; each request's handler on its own
         // virtual thread, so handlers may block (sync workloads, SSE follows) without pinning.

@@ -25,9 +25,11 @@ final class SystemEndpoints {
     private final Metrics metrics;
     private final Clock clock;
     private final String version;
+    private final dev.vulcan.daemon.instance.InstanceService instances;
 
     SystemEndpoints(BackendRegistry backends, WorkloadService workloads, NodeIdentity node, String address,
-            Metrics metrics, Clock clock, String version) {
+            Metrics metrics, Clock clock, String version, dev.vulcan.daemon.instance.InstanceService instances) {
+        this.instances = instances;
         this.backends = backends;
         this.workloads = workloads;
         this.node = node;
@@ -81,6 +83,19 @@ final class SystemEndpoints {
 
     private void scrape(Exchange ex) {
         backends();
+        // gauges of what exists now are sampled at scrape time, not kept up to date on every change
+        for (BackendRegistry.Entry entry : backends.entries()) {
+            if (entry.status().isAvailable()) {
+                entry.backend().ifPresent(b -> metrics.backendUsage(entry.isolation().wire(), b.usage()));
+            }
+        }
+        var running = instances.list().stream().filter(i -> i.status() == dev.vulcan.api.InstanceStatus.RUNNING)
+                .collect(java.util.stream.Collectors.groupingBy(
+                        i -> i.spec().isolation() == null ? Isolation.CONTAINER.wire() : i.spec().isolation(),
+                        java.util.stream.Collectors.counting()));
+        for (Isolation isolation : new Isolation[] {Isolation.CONTAINER, Isolation.GVISOR}) {
+            metrics.instancesRunning(isolation.wire(), running.getOrDefault(isolation.wire(), 0L));
+        }
         ex.send(200, Metrics.contentType(), metrics.scrape());
     }
 }

@@ -20,6 +20,10 @@ public final class Metrics {
     private final Gauge workloadsRunning;
     private final Gauge backendAvailable;
     private final Histogram httpDuration;
+    private final Histogram startDuration;
+    private final Gauge instancesRunning;
+    private final Gauge poolSandboxes;
+    private final Gauge memoryInUse;
 
     public Metrics() {
         workloadsFinished = Counter.builder()
@@ -37,7 +41,32 @@ public final class Metrics {
         workloadsRunning = Gauge.builder()
                 .name("vulcan_workloads_running")
                 .help("Workloads running now")
+                .labelNames("isolation", "runtime")
+                .register(registry);
+        startDuration = Histogram.builder()
+                .name("vulcan_workload_start_seconds")
+                .help("Time from a backend's start of a workload until its sandbox was handed the workload;"
+                        + " start=cold: a sandbox made for it, start=warm: one taken ready from a pool")
+                .labelNames("isolation", "runtime", "start")
+                .classicOnly()
+                .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+                .register(registry);
+        instancesRunning = Gauge.builder()
+                .name("vulcan_instances_running")
+                .help("Long-lived instances running now")
                 .labelNames("isolation")
+                .register(registry);
+        poolSandboxes = Gauge.builder()
+                .name("vulcan_pool_sandboxes")
+                .help("Pooled sandboxes by state (idle: ready for a workload, busy, starting); only pooled backends")
+                .labelNames("isolation", "state")
+                .register(registry);
+        memoryInUse = Gauge.builder()
+                .name("vulcan_sandbox_memory_bytes")
+                .help("Memory the backend's sandboxes use now (isolate: Deno host RSS, container/gvisor: their"
+                        + " memory cgroups, microvm: QEMU RSS)")
+                .labelNames("isolation")
+                .unit(io.prometheus.metrics.model.snapshots.Unit.BYTES)
                 .register(registry);
         backendAvailable = Gauge.builder()
                 .name("vulcan_backend_available")
@@ -54,12 +83,17 @@ public final class Metrics {
         JvmMetrics.builder().register(registry);
     }
 
-    public void workloadStarted(String isolation) {
-        workloadsRunning.labelValues(isolation).inc();
+    public void workloadStarted(String isolation, String runtime) {
+        workloadsRunning.labelValues(isolation, runtime).inc();
+    }
+
+    /** How the workload's sandbox started: cold or warm, and how long it took. */
+    public void sandboxStarted(String isolation, String runtime, String start, Duration elapsed) {
+        startDuration.labelValues(isolation, runtime, start).observe(seconds(elapsed));
     }
 
     public void workloadFinished(String isolation, String runtime, String status, Duration elapsed) {
-        workloadsRunning.labelValues(isolation).dec();
+        workloadsRunning.labelValues(isolation, runtime).dec();
         workloadsFinished.labelValues(isolation, runtime, status).inc();
         workloadDuration.labelValues(isolation, runtime).observe(seconds(elapsed));
     }
@@ -71,6 +105,22 @@ public final class Metrics {
 
     public void backendAvailability(String isolation, boolean available) {
         backendAvailable.labelValues(isolation).set(available ? 1 : 0);
+    }
+
+    /** A backend's pool and memory as sampled now; a backend without a pool has no pool series. */
+    public void backendUsage(String isolation, dev.vulcan.daemon.backend.BackendUsage usage) {
+        if (usage.pooled()) {
+            poolSandboxes.labelValues(isolation, "idle").set(usage.poolIdle());
+            poolSandboxes.labelValues(isolation, "busy").set(usage.poolBusy());
+            poolSandboxes.labelValues(isolation, "starting").set(usage.poolStarting());
+        }
+        if (usage.memoryBytes() >= 0) {
+            memoryInUse.labelValues(isolation).set(usage.memoryBytes());
+        }
+    }
+
+    public void instancesRunning(String isolation, long count) {
+        instancesRunning.labelValues(isolation).set(count);
     }
 
     public void httpRequest(String method, String route, int code, Duration elapsed) {

@@ -132,6 +132,7 @@ public final class WorkloadService implements AutoCloseable {
         LiveLog live = logs.open(record.id());
         CompletableFuture<WorkloadRecord> done = new CompletableFuture<>();
         Execution execution;
+        long startedNanos = System.nanoTime();
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
                     applied, spec.image(), sandbox), live);
@@ -148,9 +149,12 @@ public final class WorkloadService implements AutoCloseable {
             done.complete(failed);
             return new Submitted(failed, done);
         }
-        metrics.workloadStarted(used.wire());
+        metrics.workloadStarted(used.wire(), spec.runtime().wire());
         running.put(record.id(), new Running(record, execution, done));
-        execution.outcome().whenComplete((outcome, error) -> finish(record, outcome, error, done));
+        execution.outcome().whenComplete((outcome, error) -> {
+            observeStart(record, execution, startedNanos);
+            finish(record, outcome, error, done);
+        });
         return new Submitted(record, done);
     }
 
@@ -198,6 +202,17 @@ public final class WorkloadService implements AutoCloseable {
                     .addKeyValue("reason", ended.reason()).addKeyValue("ms", ended.durationMs())
                     .log("workload finished");
             done.complete(ended);
+        }
+    }
+
+    /** The start histogram: the backend's start moment, or start() to the outcome when it cannot tell one. */
+    private void observeStart(WorkloadRecord record, Execution execution, long startedNanos) {
+        try {
+            dev.vulcan.daemon.backend.SandboxStart start = execution.sandboxStart();
+            Duration latency = start.latency() != null ? start.latency() : Duration.ofNanos(System.nanoTime() - startedNanos);
+            metrics.sandboxStarted(record.isolationUsed().wire(), record.runtime().wire(), start.kind().wire(), latency);
+        } catch (RuntimeException e) {
+            log.atWarn().setCause(e).addKeyValue("id", record.id()).log("could not observe the sandbox start");
         }
     }
 

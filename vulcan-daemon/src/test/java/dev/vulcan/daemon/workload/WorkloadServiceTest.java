@@ -465,7 +465,8 @@ class WorkloadServiceTest {
 
     @Test
     void metricsCountRunningAndFinishedWorkloads() {
-        String running = "vulcan_workloads_running{isolation=\"isolate\"}";
+        String running = "vulcan_workloads_running{isolation=\"isolate\",runtime=\"javascript\"}";
+        String coldStarts = "vulcan_workload_start_seconds_count{isolation=\"isolate\",runtime=\"javascript\",start=\"cold\"}";
         String completed = "vulcan_workloads_finished_total{isolation=\"isolate\",runtime=\"javascript\",status=\"completed\"}";
         String durations = "vulcan_workload_duration_seconds_count{isolation=\"isolate\",runtime=\"javascript\"}";
 
@@ -480,6 +481,8 @@ class WorkloadServiceTest {
         assertThat(sample(running)).isZero();
         assertThat(sample(completed)).isEqualTo(1.0);
         assertThat(sample(durations)).isEqualTo(1.0);
+        // the fake backend's execution says nothing of its start: a new sandbox, timed to the outcome
+        assertThat(sample(coldStarts)).isEqualTo(1.0);
     }
 
     @Test
@@ -490,7 +493,7 @@ class WorkloadServiceTest {
 
         assertThat(sample("vulcan_workloads_finished_total{isolation=\"isolate\",runtime=\"javascript\",status=\"failed\"}"))
                 .isEqualTo(1.0);
-        assertThat(sample("vulcan_workloads_running{isolation=\"isolate\"}")).isZero();
+        assertThat(sample("vulcan_workloads_running{isolation=\"isolate\",runtime=\"javascript\"}")).isZero();
     }
 
     @Test

@@ -312,6 +312,7 @@ final class HostPool implements IsolateHost.Events {
                 host.destroy("no result " + RESULT_GRACE.toSeconds() + " s after the workload's timeout");
             }
         }, execution.timeout().plus(RESULT_GRACE).toMillis(), TimeUnit.MILLISECONDS));
+        execution.dispatched();
         try {
             host.run(execution);
             // A kill that raced with the hand-over may have reached the host before the run did.

@@ -126,6 +126,23 @@ public final class IsolateBackend implements Backend {
         return execution;
     }
 
+    /** Host processes by state (a host is one pooled sandbox: a Deno process with a blank Worker), and their RSS. */
+    @Override
+    public dev.vulcan.daemon.backend.BackendUsage usage() {
+        int idle = 0, busy = 0, starting = 0;
+        long rss = 0;
+        for (IsolateHost host : hosts()) {
+            switch (host.state()) {
+                case IDLE -> idle++;
+                case BUSY -> busy++;
+                case STARTING, WARMING -> starting++;
+                case CLOSED -> { continue; }
+            }
+            rss += dev.vulcan.daemon.backend.ProcessMemory.rssBytes(host.pid());
+        }
+        return new dev.vulcan.daemon.backend.BackendUsage(true, idle, busy, starting, rss);
+    }
+
     /** Every host process currently alive, for tests and diagnostics. */
     List<IsolateHost> hosts() {
         return pools.values().stream().flatMap(p -> p.hosts().stream()).toList();

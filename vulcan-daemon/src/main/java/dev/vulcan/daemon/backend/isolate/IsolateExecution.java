@@ -28,6 +28,7 @@ final class IsolateExecution implements Execution {
     private final CompletableFuture<Outcome> published;
 
     private volatile IsolateHost host;
+    private volatile long dispatchedNanos;
     private volatile ScheduledFuture<?> deadline;
     private volatile String killReason;
     private volatile String killMessage;
@@ -74,6 +75,24 @@ final class IsolateExecution implements Execution {
 
     void assignedTo(IsolateHost host) {
         this.host = host;
+    }
+
+    /** The run is being sent to its host: the end of this execution's start. */
+    void dispatched() {
+        dispatchedNanos = System.nanoTime();
+    }
+
+    /**
+     * Warm when the host that ran it existed before it was submitted (a pooled host with its blank Worker
+     * booted); cold when a host had to be started for it.
+     */
+    @Override
+    public dev.vulcan.daemon.backend.SandboxStart sandboxStart() {
+        IsolateHost ran = host;
+        long sent = dispatchedNanos;
+        var kind = ran != null && ran.createdNanos() > startNanos ? dev.vulcan.daemon.backend.SandboxStart.Kind.COLD
+                : dev.vulcan.daemon.backend.SandboxStart.Kind.WARM;
+        return new dev.vulcan.daemon.backend.SandboxStart(kind, sent == 0 ? null : Duration.ofNanos(sent - startNanos));
     }
 
     /** Replaces the current deadline (queue wait or run backstop); cancelled when done. */

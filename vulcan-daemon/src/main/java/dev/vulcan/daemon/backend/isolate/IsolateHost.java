@@ -47,6 +47,7 @@ final class IsolateHost {
     private static final Logger log = LoggerFactory.getLogger(IsolateHost.class);
 
     private final int index;
+    private final long createdNanos = System.nanoTime();
     private final int memMb;
     private final HostLauncher launcher;
     private final Path runDir;
@@ -141,6 +142,11 @@ final class IsolateHost {
     }
 
     /** The process id, or -1 before the process is spawned. */
+    /** When this host was made (System.nanoTime), to tell a cold start from a warm one. */
+    long createdNanos() {
+        return createdNanos;
+    }
+
     long pid() {
         Process p = process;
         return p == null ? -1 : p.pid();

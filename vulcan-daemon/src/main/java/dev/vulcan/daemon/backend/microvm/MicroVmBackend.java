@@ -120,6 +120,13 @@ public final class MicroVmBackend implements Backend {
         }
     }
 
+    /** No pool: a VM per workload; memory is the resident size of their QEMU processes. */
+    @Override
+    public dev.vulcan.daemon.backend.BackendUsage usage() {
+        return dev.vulcan.daemon.backend.BackendUsage.unpooled(
+                running.values().stream().mapToLong(MicroVmExecution::rssBytes).sum());
+    }
+
     @Override
     public BackendTraits traits() {
         return new BackendTraits("none (TAP networking: not yet)", "busybox initramfs in guest RAM",

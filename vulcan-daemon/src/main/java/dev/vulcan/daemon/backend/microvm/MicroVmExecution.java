@@ -39,6 +39,7 @@ final class MicroVmExecution implements Execution {
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final long started = System.nanoTime();
     private volatile VmDriver.Running vm;
+    private volatile long bootedNanos;
     private Thread supervisor;
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, ExecutionRequest request, LogSink logs,
@@ -75,6 +76,20 @@ final class MicroVmExecution implements Execution {
         }
     }
 
+    /** Always cold: a VM is booted for each workload (no pool, no snapshots yet); started once the agent answered. */
+    @Override
+    public dev.vulcan.daemon.backend.SandboxStart sandboxStart() {
+        long booted = bootedNanos;
+        return new dev.vulcan.daemon.backend.SandboxStart(dev.vulcan.daemon.backend.SandboxStart.Kind.COLD,
+                booted == 0 ? null : Duration.ofNanos(booted - started));
+    }
+
+    /** QEMU's resident memory, or 0 before it runs. */
+    long rssBytes() {
+        VmDriver.Running current = vm;
+        return current == null ? 0 : dev.vulcan.daemon.backend.ProcessMemory.rssBytes(current.pid());
+    }
+
     void awaitCleanup() {
         Thread t;
         synchronized (this) {
@@ -103,6 +118,7 @@ final class MicroVmExecution implements Execution {
                 return; // killed while QEMU started
             }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
+                bootedNanos = System.nanoTime(); // the guest agent said hello: the VM is ready for the command
                 outcome.complete(execute(agent));
             }
         } catch (IOException | RuntimeException e) {

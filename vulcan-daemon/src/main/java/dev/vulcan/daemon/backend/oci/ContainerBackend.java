@@ -173,6 +173,16 @@ public final class ContainerBackend implements Backend {
         return runtime;
     }
 
+    /** No pool: every workload gets a new container; memory is what their Vulcan parent cgroups are charged. */
+    @Override
+    public dev.vulcan.daemon.backend.BackendUsage usage() {
+        long bytes = 0;
+        for (String id : running.keySet()) {
+            bytes += dev.vulcan.daemon.backend.ProcessMemory.cgroupBytes(BundleBuilder.cgroupParent(id));
+        }
+        return dev.vulcan.daemon.backend.BackendUsage.unpooled(bytes);
+    }
+
     @Override
     public BackendTraits traits() {
         return engine.traits();

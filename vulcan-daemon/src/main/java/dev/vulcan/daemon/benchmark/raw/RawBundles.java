@@ -1,4 +1,4 @@
-package dev.vulcan.bench;
+package dev.vulcan.daemon.benchmark.raw;
 
 import dev.vulcan.daemon.backend.oci.BundleBuilder;
 import dev.vulcan.daemon.backend.oci.ContainerSpec;
@@ -23,11 +23,11 @@ import tools.jackson.databind.node.ObjectNode;
  * its root pointing at the shared rootfs and its cgroup below {@code /vulcan-bench-<pid>}, which
  * {@link #close()} removes with the bundles.
  */
-final class RawBundles implements AutoCloseable {
+public final class RawBundles implements AutoCloseable {
 
-    static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    public static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
     /** Vulcan's default workload size: 128 MB (on Vulcan's parent cgroup, not in config.json), 1 cpu. */
-    static final ContainerSpec.Resources DEFAULT_SIZE = new ContainerSpec.Resources(128L << 20, 1, 1024);
+    public static final ContainerSpec.Resources DEFAULT_SIZE = new ContainerSpec.Resources(128L << 20, 1, 1024);
 
     private final Path dir;
     private final Path rootfs;
@@ -47,7 +47,7 @@ final class RawBundles implements AutoCloseable {
     }
 
     /** Unpacks the single-layer OCI archive (scripts/busybox-image) into dir/rootfs. */
-    static RawBundles prepare(Path dir, Path archive, JsonMapper json) throws Exception {
+    public static RawBundles prepare(Path dir, Path archive, JsonMapper json) throws Exception {
         ProcessRunner processes = new ProcessRunner.Native();
         Path layout = Files.createDirectories(dir.resolve("layout"));
         processes.check(List.of("tar", "-xf", archive.toString(), "-C", layout.toString()));
@@ -68,7 +68,7 @@ final class RawBundles implements AutoCloseable {
     }
 
     /** A bundle dir running {@code argv} whose container may be run under any id (one at a time). */
-    Path bundle(String name, List<String> argv) throws IOException {
+    public Path bundle(String name, List<String> argv) throws IOException {
         return bundle(name, argv, rootfs);
     }
 
@@ -76,7 +76,7 @@ final class RawBundles implements AutoCloseable {
      * A bundle like {@link #bundle} whose root is an overlayfs over the unpacked layer, mounted once here
      * (Vulcan mounts one per container): what the overlay costs the runtime inside {@code run}.
      */
-    Path overlayBundle(String name, List<String> argv) throws IOException {
+    public Path overlayBundle(String name, List<String> argv) throws IOException {
         Path overlay = Files.createDirectories(dir.resolve("overlays").resolve(name));
         Path merged = Files.createDirectories(overlay.resolve("rootfs"));
         Files.createDirectories(overlay.resolve("upper"));
@@ -97,6 +97,68 @@ final class RawBundles implements AutoCloseable {
         ((ObjectNode) config.get("linux")).put("cgroupsPath", "/" + cgroup + "/" + name);
         Files.write(bundle.resolve("config.json"), json.writeValueAsBytes(config));
         return bundle;
+    }
+
+    /**
+     * Bundles over an image already unpacked by the store: {@code layers} top first, mounted once as the
+     * read-only lower dirs of one overlay (so nothing writes into the store's layer dirs).
+     */
+    public static RawBundles overLayers(Path dir, List<Path> layers, List<String> imageEnv, JsonMapper json)
+            throws IOException {
+        Mounts mounts = new Mounts.Native();
+        Path merged = Files.createDirectories(dir.resolve("rootfs"));
+        Files.createDirectories(dir.resolve("upper"));
+        Files.createDirectories(dir.resolve("work"));
+        mounts.overlay(merged, "lowerdir=" + String.join(":", layers.stream().map(Path::toString).toList())
+                + ",upperdir=" + dir.resolve("upper") + ",workdir=" + dir.resolve("work"));
+        RawBundles bundles = new RawBundles(dir, merged, json, new BundleBuilder(json, new ProcessRunner.Native()),
+                imageEnv);
+        bundles.mounted.add(merged);
+        return bundles;
+    }
+
+    /** The cgroup (below each hierarchy's root) the bundles' containers live in: their memory is charged there. */
+    public String cgroup() {
+        return "/" + cgroup;
+    }
+
+    /**
+     * What a process that died while benchmarking left: its scratch dirs under {@code scratch} (the overlay
+     * unmounted first) and the cgroups {@code vulcan-bench-<pid>} of processes that no longer run.
+     */
+    public static void sweep(Path scratch) throws IOException {
+        Mounts mounts = new Mounts.Native();
+        if (Files.isDirectory(scratch)) {
+            try (Stream<Path> dirs = Files.list(scratch)) {
+                for (Path dir : dirs.toList()) {
+                    mounts.unmount(dir.resolve("rootfs"));
+                    deleteTree(dir);
+                }
+            }
+        }
+        if (!Files.isDirectory(CGROUP_ROOT)) return;
+        try (Stream<Path> hierarchies = Files.list(CGROUP_ROOT)) {
+            for (Path h : hierarchies.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> groups = Files.list(h)) {
+                    for (Path parent : groups.filter(g -> g.getFileName().toString().startsWith("vulcan-bench-")).toList()) {
+                        String pid = parent.getFileName().toString().substring("vulcan-bench-".length());
+                        if (pid.chars().allMatch(Character::isDigit)
+                                && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                            removeCgroup(parent);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void removeCgroup(Path parent) throws IOException {
+        try (Stream<Path> leaves = Files.list(parent)) {
+            for (Path leaf : leaves.filter(Files::isDirectory).toList()) {
+                Files.deleteIfExists(leaf);
+            }
+        }
+        Files.deleteIfExists(parent);
     }
 
     /** Removes the bench's cgroups (the runtimes remove each container's own leaf; this is the parent). */
@@ -120,6 +182,13 @@ final class RawBundles implements AutoCloseable {
                 }
             }
         }
-        DaemonUnderTest.deleteTree(dir);
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 }

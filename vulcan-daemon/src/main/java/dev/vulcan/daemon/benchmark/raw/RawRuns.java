@@ -1,4 +1,4 @@
-package dev.vulcan.bench;
+package dev.vulcan.daemon.benchmark.raw;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * dropped): {@code <runtime> run --bundle B id}, timed to its exit. The foreground run deletes its
  * container when it ends; a {@code delete -f} after each run, untimed, makes sure nothing is left.
  */
-final class RawRuns {
+public final class RawRuns {
     private RawRuns() {}
 
-    record Burst(List<Double> latenciesMs, double wallMs, int failures) {}
+    public record Burst(List<Double> latenciesMs, double wallMs, int failures) {}
 
     /** One run of the bundle under a fresh id; its wall time in ms. */
-    static double once(List<String> runtime, Path bundle, String idPrefix) throws Exception {
+    public static double once(List<String> runtime, Path bundle, String idPrefix) throws Exception {
         String id = idPrefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         long t0 = System.nanoTime();
         int rc = exec(argv(runtime, "run", "--bundle", bundle.toString(), id));
@@ -34,7 +34,7 @@ final class RawRuns {
     }
 
     /** Runs the container once; null if it worked, otherwise the runtime's message. */
-    static String tryOnce(List<String> runtime, Path bundle, String idPrefix) throws Exception {
+    public static String tryOnce(List<String> runtime, Path bundle, String idPrefix) throws Exception {
         String id = idPrefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Process p = new ProcessBuilder(argv(runtime, "run", "--bundle", bundle.toString(), id)).redirectErrorStream(true)
                 .redirectInput(new File("/dev/null")).start();
@@ -48,7 +48,7 @@ final class RawRuns {
      * What wrapping a runtime costs on its own: the wrapper command with {@code true} in the runtime's place
      * ({@code exec crun "$@"} becomes {@code exec true}); an empty wrapper times a plain spawn of true.
      */
-    static double wrapperOnce(List<String> wrapper) throws Exception {
+    public static double wrapperOnce(List<String> wrapper) throws Exception {
         List<String> argv = new ArrayList<>();
         for (String part : wrapper) {
             argv.add(part.equals("crun") ? "true" : part.replace("exec crun", "exec true"));
@@ -64,7 +64,7 @@ final class RawRuns {
     }
 
     /** One run per bundle, all started at once. */
-    static Burst burst(List<String> runtime, List<Path> bundles, String idPrefix) throws Exception {
+    public static Burst burst(List<String> runtime, List<Path> bundles, String idPrefix) throws Exception {
         String base = idPrefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-";
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger failures = new AtomicInteger();
