@@ -70,9 +70,10 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), config.registryTrust());
-        ContainerBackend containers = new ContainerBackend(images, new BaseImages(images, config.baseImages()), state.oci(), OciRuntime.Preference.parse(
+        BaseImages baseImages = new BaseImages(images, config.baseImages());
+        ContainerBackend containers = new ContainerBackend(images, baseImages, state.oci(), OciRuntime.Preference.parse(
                 System.getProperty("vulcan.oci.runtime", "auto")));
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers),
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, images, baseImages),
                 Backends.notBuilt()));
         WorkloadService workloads = new WorkloadService(repository, backends, logs, metrics,
                 LimitPolicy.forMachine(node.cpus(), node.memTotalMb()), clock, node.id());
@@ -124,14 +125,14 @@ public final class Daemon implements AutoCloseable {
     static final class Backends {
         private Backends() {}
 
-        static List<Backend> installed(DaemonConfig config, ContainerBackend containers) {
+        static List<Backend> installed(DaemonConfig config, ContainerBackend containers, ImageStore images,
+                BaseImages baseImages) {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
                     containers,
-                    // shell code only, in the busybox initramfs: OCI rootfs images come later (issue 6)
                     new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm")),
-                            JsonMapper.builder().build()));
+                            JsonMapper.builder().build(), images, baseImages));
         }
 
         static Map<Isolation, String> notBuilt() {

@@ -41,6 +41,9 @@ public interface Backend extends AutoCloseable {
      */
     default void prepare(Runtime runtime) {}
 
+    /** Refuses limits this backend can never honour (InvalidException, so a 4xx) before a workload is recorded. */
+    default void admit(Limits limits) {}
+
     /**
      * Starts one execution and returns at once; the outcome completes when it ends. Throws
      * {@link BackendUnavailableException} when the backend cannot run anything now.

@@ -95,6 +95,7 @@ public final class WorkloadService implements AutoCloseable {
             throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option", why);
         });
         backend.prepare(spec.runtime());
+        backend.admit(applied);
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),

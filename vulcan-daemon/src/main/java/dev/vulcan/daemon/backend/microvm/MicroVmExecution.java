@@ -7,7 +7,11 @@ import dev.vulcan.daemon.backend.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.vulcan.daemon.backend.oci.CodeIo;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,8 +21,10 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One shell workload in its own VM: boot, run the script with the input on stdin (and in
- * $VULCAN_INPUT when small, as in the container runtime), turn stdout into the output, kill the VM.
+ * One workload in its own VM: a qcow2 overlay on the image's rootfs (none for shell code, which runs
+ * in the initramfs), boot, mount the rootfs, run the command chrooted into it (code: written to
+ * /vulcan/io first, result.json read back after), kill the VM and delete the overlay. Shell code gets
+ * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime.
  * One virtual thread supervises it (QEMU is forked by the driver's own platform thread).
  */
 final class MicroVmExecution implements Execution {
@@ -29,9 +35,15 @@ final class MicroVmExecution implements Execution {
     /** A guest below this cannot unpack the initramfs and run a shell. */
     static final int MIN_GUEST_MB = 128;
     private static final int INPUT_IN_ENV = 100_000;
+    /** How long copying one file in or out of the guest may take. */
+    private static final Duration FILE_DEADLINE = Duration.ofSeconds(30);
+    /** How much longer than the workload's timeout the host waits for the agent's answer. */
+    static final Duration AGENT_GRACE = Duration.ofSeconds(30);
 
     private final MicroVmBackend.Ready ready;
     private final MicroVmBackend.Config config;
+    private final WorkPlanner planner;
+    private final RootfsImages rootfs;
     private final ExecutionRequest request;
     private final LogSink logs;
     private final JsonMapper json;
@@ -41,10 +53,12 @@ final class MicroVmExecution implements Execution {
     private volatile VmDriver.Running vm;
     private Thread supervisor;
 
-    MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, ExecutionRequest request, LogSink logs,
-            JsonMapper json, Runnable onEnd) {
+    MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
+            ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd) {
         this.ready = ready;
         this.config = config;
+        this.planner = planner;
+        this.rootfs = rootfs;
         this.request = request;
         this.logs = logs;
         this.json = json;
@@ -95,15 +109,35 @@ final class MicroVmExecution implements Execution {
 
     private void run() {
         String id = vmId(request.workloadId());
-        VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), request.limits().cpus(),
-                Math.max(MIN_GUEST_MB, request.limits().memMb()), config.stateDir().resolve("run").resolve(id), List.of());
+        Path overlay = config.stateDir().resolve("run").resolve(id + ".root.qcow2");
         try {
+            GuestWork work = planner.plan(request);
+            Path disk = null;
+            if (work.image() != null) {
+                Path base = rootfs.base(work.image());
+                Files.createDirectories(overlay.getParent());
+                rootfs.overlay(base, overlay);
+                disk = overlay;
+            }
+            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), request.limits().cpus(),
+                    Math.max(MIN_GUEST_MB, request.limits().memMb()), config.stateDir().resolve("run").resolve(id),
+                    List.of(), disk);
+            if (outcome.isDone()) {
+                return;
+            }
             vm = ready.driver().launch(spec, config.boot());
             if (outcome.isDone()) {
                 return; // killed while QEMU started
             }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
-                outcome.complete(execute(agent));
+                if (disk != null) {
+                    agent.mountRootfs("/dev/vda", "ext4", config.boot());
+                }
+                outcome.complete(switch (work) {
+                    case GuestWork.Shell shell -> runShell(agent, shell);
+                    case GuestWork.InImage image -> runImage(agent, image);
+                    case GuestWork.Code code -> runCode(agent, code);
+                });
             }
         } catch (IOException | RuntimeException e) {
             String why = vm == null ? e.getMessage() : e.getMessage() + " (" + vm.diagnostics() + ")";
@@ -113,20 +147,114 @@ final class MicroVmExecution implements Execution {
         } finally {
             VmDriver.Running current = vm;
             if (current != null) {
-                current.close(); // an initramfs guest has nothing to flush: no shutdown, just the end
+                current.close(); // the guest's disk is a throw-away overlay: no shutdown, just the end
+            }
+            try {
+                Files.deleteIfExists(overlay);
+            } catch (IOException e) {
+                log.atWarn().setMessage("cannot delete a VM overlay").addKeyValue("file", overlay).setCause(e).log();
             }
             onEnd.run();
         }
     }
 
-    private Outcome execute(AgentClient agent) throws IOException {
+    private Outcome runShell(AgentClient agent, GuestWork.Shell shell) throws IOException {
         byte[] input = request.inputJson().getBytes(StandardCharsets.UTF_8);
         Map<String, String> env = input.length < INPUT_IN_ENV ? Map.of("VULCAN_INPUT", request.inputJson()) : Map.of();
-        Duration timeout = request.limits().timeout();
-        CommandRequest command = new CommandRequest(List.of("/bin/sh", "-c", request.code()), env, "/tmp", timeout, input);
+        Run run = command(agent, new CommandRequest(List.of("/bin/sh", "-c", shell.script()), env, "/tmp",
+                request.limits().timeout(), input, false));
+        return run.outcome(this::stdoutOutcome);
+    }
+
+    private Outcome runImage(AgentClient agent, GuestWork.InImage image) throws IOException {
+        Run run = command(agent, new CommandRequest(image.argv(), image.env(), image.cwd(), request.limits().timeout(),
+                null, true));
+        return run.outcome(this::stdoutOutcome);
+    }
+
+    private Outcome runCode(AgentClient agent, GuestWork.Code code) throws IOException {
+        if (code.archive() != null) {
+            for (CodeArchive.Entry entry : CodeArchive.read(code.archive(), code.code().codeFile())) {
+                write(agent, GuestWork.IO + "/" + entry.path(), entry.content(), entry.executable());
+            }
+        } else {
+            write(agent, GuestWork.IO + "/" + code.code().codeFile(),
+                    (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false);
+        }
+        write(agent, GuestWork.IO + "/" + CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false);
+        Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
+                request.limits().timeout(), null, true));
+        return run.outcome((exit, stdout) -> {
+            // The entrypoint's files come back through the same io-dir reader as for containers.
+            Path io = Files.createTempDirectory("vulcan-vm-io-");
+            try {
+                for (String name : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
+                    byte[] content = read(agent, GuestWork.IO + "/" + name);
+                    if (content != null) {
+                        Files.write(io.resolve(name), content);
+                    }
+                }
+                return CodeIo.outcome(code.code(), io, exit, stdout, elapsed(), json);
+            } finally {
+                QemuVm.deleteTree(io);
+            }
+        });
+    }
+
+    /** Writes a file into the rootfs through the initramfs's busybox (the image may have no shell or cat). */
+    private void write(AgentClient agent, String path, byte[] content, boolean executable) throws IOException {
+        String target = "/rootfs" + path;
+        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
+                "mkdir -p \"${1%/*}\" && cat > \"$1\" && chmod " + (executable ? "755" : "644") + " \"$1\"", "sh", target),
+                Map.of(), "/", FILE_DEADLINE, content, false), (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+        if (r.kind() != CommandResult.Kind.EXITED || r.code() != 0) {
+            throw new IOException("cannot write " + path + " in the guest: " + r.message());
+        }
+    }
+
+    /** A regular file of the rootfs (at most the result cap), or null when there is none. */
+    private byte[] read(AgentClient agent, String path) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
+                "[ -f \"$1\" ] && [ ! -L \"$1\" ] || exit 3; head -c " + (CodeIo.MAX_RESULT_BYTES + 1) + " \"$1\"", "sh",
+                "/rootfs" + path), Map.of(), "/", FILE_DEADLINE, null, false), (stream, chunk) -> {
+                    if (stream == LogSink.Stream.STDOUT) {
+                        out.writeBytes(chunk);
+                    }
+                }, FILE_DEADLINE.plusSeconds(5));
+        return r.kind() == CommandResult.Kind.EXITED && r.code() == 0 ? out.toByteArray() : null;
+    }
+
+    /** How a finished command turns into an outcome. */
+    @FunctionalInterface
+    private interface Finish {
+        Outcome apply(int exitCode, String stdout) throws IOException;
+    }
+
+    private record Run(CommandResult result, String stdout, boolean tooLarge, Duration timeout, Supplier<Duration> elapsed) {
+        Outcome outcome(Finish finish) throws IOException {
+            return switch (result.kind()) {
+                case EXITED -> tooLarge
+                        ? new Outcome.Failed("invalid_output", "the output is larger than 1 MB", null, elapsed.get())
+                        : finish.apply(result.code(), stdout);
+                case TIMED_OUT -> new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed.get());
+                case SIGNALED -> new Outcome.Failed("signal", "the process was killed by " + result.message(), null, elapsed.get());
+                case NOT_STARTED -> new Outcome.Failed("backend_error", result.message(), null, elapsed.get());
+            };
+        }
+    }
+
+    private Outcome stdoutOutcome(int exitCode, String stdout) {
+        return new Outcome.Exited(exitCode, json.writeValueAsString(stdout), elapsed());
+    }
+
+    /** Runs the workload's command, its output into the log and (stdout, capped) into the result. */
+    private Run command(AgentClient agent, CommandRequest command) throws IOException {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Lines out = new Lines(LogSink.Stream.STDOUT, logs);
         Lines err = new Lines(LogSink.Stream.STDERR, logs);
+        Duration timeout = request.limits().timeout();
+        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
         CommandResult result = agent.exec(command, (stream, chunk) -> {
             if (stream == LogSink.Stream.STDOUT) {
                 out.accept(chunk);
@@ -136,16 +264,9 @@ final class MicroVmExecution implements Execution {
             } else {
                 err.accept(chunk);
             }
-        }, timeout.plus(Duration.ofSeconds(30)));
+        }, timeout.plus(AGENT_GRACE));
         out.finish();
         err.finish();
-        return switch (result.kind()) {
-            case EXITED -> stdout.size() > MAX_OUTPUT
-                    ? new Outcome.Failed("invalid_output", "the output is larger than 1 MB", null, elapsed())
-                    : new Outcome.Exited(result.code(), json.writeValueAsString(stdout.toString(StandardCharsets.UTF_8)), elapsed());
-            case TIMED_OUT -> new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
-            case SIGNALED -> new Outcome.Failed("signal", "the script was killed by " + result.message(), null, elapsed());
-            case NOT_STARTED -> new Outcome.Failed("backend_error", result.message(), null, elapsed());
-        };
+        return new Run(result, stdout.toString(StandardCharsets.UTF_8), stdout.size() > MAX_OUTPUT, timeout, this::elapsed);
     }
 }

@@ -7,10 +7,17 @@ import java.util.Objects;
 /**
  * One VM to launch: its id (names its run dir and its QEMU process), boot image, accelerator,
  * vCPUs, guest RAM in MiB, the directory for its sockets and logs (created by the driver, deleted
- * when the VM is closed) and extra kernel arguments appended last (so "-- args" for init may end them).
+ * when the VM is closed), extra kernel arguments appended last (so "-- args" for init may end them)
+ * and the root disk (a qcow2 overlay, null for none), which the guest sees as /dev/vda.
  */
 public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
-        List<String> extraKernelArgs) {
+        List<String> extraKernelArgs, Path disk) {
+
+    /** A VM without a disk. */
+    public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+            List<String> extraKernelArgs) {
+        this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, null);
+    }
 
     /** sun_path holds 108 bytes; the longest socket name below the run dir is "agent.sock". */
     static final int MAX_RUN_DIR = 108 - "/agent.sock".length() - 1;
