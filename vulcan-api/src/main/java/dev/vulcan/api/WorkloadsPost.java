@@ -8,10 +8,17 @@ import tools.jackson.databind.JsonNode;
  * input, or an image with a command (cmd in shell form, or args in exec form), plus resource
  * limits. isolation defaults to auto. readOnly (a read-only root file system) and userns
  * (container root mapped to an unprivileged host uid range) apply to container workloads;
- * null means false.
+ * null means false. codeArchive (code_archive) is a base64 gzipped tar holding the runtime's entrypoint
+ * (main.py, main.mjs, main.sh) and what it needs, instead of code (microvm isolation).
  */
 public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
-        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
+        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns, String codeArchive) {
+
+    /** A workload without a code archive. */
+    public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
+            String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
+        this(runtime, isolation, code, input, resources, image, cmd, args, readOnly, userns, null);
+    }
 
     /** A workload with the default security options. */
     public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,

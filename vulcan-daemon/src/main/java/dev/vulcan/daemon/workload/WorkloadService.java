@@ -84,7 +84,9 @@ public final class WorkloadService implements AutoCloseable {
      */
     public Submitted submit(WorkloadSpec spec) {
         Limits applied = limits.apply(spec);
-        Isolation used = AutoMode.resolve(spec.isolation(), spec.runtime());
+        // seed 003: an archive is the microVM format, so auto sends it there
+        Isolation used = spec.codeArchive() != null && spec.isolation() == Isolation.AUTO ? Isolation.MICROVM
+                : AutoMode.resolve(spec.isolation(), spec.runtime());
         Backend backend = availableBackend(used);
         if (!backend.runtimes().contains(spec.runtime())) {
             throw new dev.vulcan.daemon.error.InvalidException("runtime_not_supported", "isolation '" + used.wire()
@@ -95,7 +97,7 @@ public final class WorkloadService implements AutoCloseable {
             throw new dev.vulcan.daemon.error.UnavailableException("unsupported_option", why);
         });
         backend.prepare(spec.runtime());
-        backend.admit(applied);
+        backend.admit(spec.runtime(), applied, spec.codeArchive());
         WorkloadRecord record = new WorkloadRecord(ids.create().toString(), WorkloadStatus.PENDING, spec.isolation(),
                 used, spec.runtime(), spec.image() == null ? null : spec.image().ref(),
                 spec.image() == null ? null : spec.image().asRequested(), nodeId, sha256(spec.inputJson()),
@@ -107,7 +109,7 @@ public final class WorkloadService implements AutoCloseable {
         Execution execution;
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
-                    applied, spec.image(), spec.sandbox()), live);
+                    applied, spec.image(), spec.sandbox(), spec.codeArchive()), live);
         } catch (RuntimeException e) {
             String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
             if (!(e instanceof BackendUnavailableException)) {

@@ -38,7 +38,9 @@ final class CodeArchive {
                 if (e.isDirectory()) {
                     continue; // directories come with their files
                 }
-                if (!e.isFile()) {
+                byte flag = e.getLinkFlag();
+                // isFile() is true for some link types: only the plain-file flags count
+                if (flag != TarArchiveEntry.LF_NORMAL && flag != TarArchiveEntry.LF_OLDNORM && flag != TarArchiveEntry.LF_CONTIG) {
                     throw invalid("archive entry " + e.getName() + " is not a regular file or directory (links are refused)");
                 }
                 if (name.isEmpty()) {

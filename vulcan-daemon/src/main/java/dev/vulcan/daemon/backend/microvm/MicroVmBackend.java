@@ -120,7 +120,12 @@ public final class MicroVmBackend implements Backend {
 
     /** Guest RAM is reserved up front by QEMU: more than the machine has cannot boot. */
     @Override
-    public void admit(Limits limits) {
+    public void admit(Runtime runtime, Limits limits, byte[] codeArchive) {
+        if (codeArchive != null) {
+            CodeImage code = CodeImage.of(runtime).orElseThrow(() -> new InvalidException("invalid_runtime",
+                    "a code archive needs a runtime with an entrypoint (python, node, shell), not " + runtime.wire()));
+            CodeArchive.read(codeArchive, code.codeFile());
+        }
         long asked = Math.max(MicroVmExecution.MIN_GUEST_MB, limits.memMb());
         if (hostMemoryMb > 0 && asked > hostMemoryMb) {
             throw new InvalidException("memory_too_large", "mem_mb " + limits.memMb() + " is more than this machine has ("
@@ -172,7 +177,7 @@ public final class MicroVmBackend implements Backend {
         if (!(probe() instanceof BackendStatus.Available)) {
             throw new BackendUnavailableException("microvm: " + ((BackendStatus.Unavailable) probe()).reason());
         }
-        admit(request.limits());
+        admit(request.runtime(), request.limits(), request.codeArchive());
         MicroVmExecution execution;
         synchronized (this) {
             if (closed) {

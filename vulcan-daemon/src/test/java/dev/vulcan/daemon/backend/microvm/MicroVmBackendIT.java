@@ -143,7 +143,7 @@ class MicroVmBackendIT {
 
     @Test
     void memoryAboveWhatTheMachineHasIsRefused() {
-        assertThatThrownBy(() -> backend.admit(new Limits(1, 64 * 1024 * 1024, Duration.ofSeconds(5))))
+        assertThatThrownBy(() -> backend.admit(Runtime.SHELL, new Limits(1, 64 * 1024 * 1024, Duration.ofSeconds(5)), null))
                 .isInstanceOf(InvalidException.class).hasMessageContaining("more than this machine has");
     }
 }
