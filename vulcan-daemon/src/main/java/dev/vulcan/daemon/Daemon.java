@@ -131,7 +131,8 @@ public final class Daemon implements AutoCloseable {
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
                     containers,
-                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm")),
+                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm"))
+                                    .withImageDir(config.vmImages()),
                             JsonMapper.builder().build(), images, baseImages));
         }
 

@@ -17,9 +17,10 @@ import java.util.List;
  * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
  * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
  * @param ipv6Subtree the IPv6 prefix this node owns: its own networks and its child nodes' prefixes
+ * @param vmImages   the directory scripts/vm-images writes the microVM kernel and initramfs to
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NodeSubtree ipv6Subtree) {
+        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NodeSubtree ipv6Subtree, Path vmImages) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

@@ -50,6 +50,10 @@ public final class MicroVmBackend implements Backend {
             return new Config(VmImage.DEFAULT_DIR, QemuDriver.DEFAULT_BINARY, stateDir, Duration.ofSeconds(60),
                     Duration.ofSeconds(20));
         }
+
+        public Config withImageDir(Path dir) {
+            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe);
+        }
     }
 
     /** What the probe found: a driver, image and accelerator to launch with. */

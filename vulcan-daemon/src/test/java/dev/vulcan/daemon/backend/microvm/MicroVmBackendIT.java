@@ -46,8 +46,10 @@ class MicroVmBackendIT {
 
     @BeforeAll
     static void setUp() {
-        if (!Files.isExecutable(QemuDriver.DEFAULT_BINARY) || !Files.isRegularFile(VmImage.DEFAULT_DIR.resolve("image.json"))) {
-            String why = "no QEMU or no boot image in " + VmImage.DEFAULT_DIR + " (scripts/setup)";
+        // VULCAN_VM_IMAGES: a boot image built from this checkout's agent, as the daemon's --vm-images takes it
+        Path imageDir = Path.of(System.getenv().getOrDefault("VULCAN_VM_IMAGES", VmImage.DEFAULT_DIR.toString()));
+        if (!Files.isExecutable(QemuDriver.DEFAULT_BINARY) || !Files.isRegularFile(imageDir.resolve("image.json"))) {
+            String why = "no QEMU or no boot image in " + imageDir + " (scripts/setup)";
             if ("true".equals(System.getenv("CI"))) {
                 throw new AssertionError(why);
             }
@@ -58,7 +60,7 @@ class MicroVmBackendIT {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        backend = new MicroVmBackend(MicroVmBackend.Config.defaults(state.resolve("microvm")), JSON, images,
+        backend = new MicroVmBackend(MicroVmBackend.Config.defaults(state.resolve("microvm")).withImageDir(imageDir), JSON, images,
                 new BaseImages(images, BaseImages.DEFAULT_DIR));
     }
 
