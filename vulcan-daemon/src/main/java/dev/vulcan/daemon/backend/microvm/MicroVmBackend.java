@@ -44,15 +44,21 @@ public final class MicroVmBackend implements Backend {
      * @param stateDir  the accelerator verdict and one run dir per VM ({@code run/<vm>})
      * @param boot      how long a guest may take from launch to its agent's hello
      * @param kvmProbe  how long the KVM probe waits for a guest
+     * @param warmStarts whether code workloads continue from a saved runtime VM instead of booting
      */
-    public record Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe) {
+    public record Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe,
+            boolean warmStarts) {
         public static Config defaults(Path stateDir) {
             return new Config(VmImage.DEFAULT_DIR, QemuDriver.DEFAULT_BINARY, stateDir, Duration.ofSeconds(60),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(20), true);
+        }
+
+        public Config withWarmStarts(boolean on) {
+            return new Config(imageDir, qemuBinary, stateDir, boot, kvmProbe, on);
         }
 
         public Config withImageDir(Path dir) {
-            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe);
+            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe, warmStarts);
         }
     }
 
@@ -64,6 +70,7 @@ public final class MicroVmBackend implements Backend {
     private final BaseImages baseImages;
     private final WorkPlanner planner;
     private final RootfsImages rootfs;
+    private final WarmSnapshots snapshots;
     private final long hostMemoryMb;
     private final Map<String, MicroVmExecution> running = new ConcurrentHashMap<>();
     private BackendStatus status;
@@ -82,8 +89,10 @@ public final class MicroVmBackend implements Backend {
         this.planner = new WorkPlanner(images, baseImages, json);
         this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes);
         this.hostMemoryMb = hostMemoryMb;
+        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"));
         sweep();
         rootfs.sweep();
+        snapshots.sweep();
     }
 
     /**
@@ -160,6 +169,7 @@ public final class MicroVmBackend implements Backend {
             details.put("image", image.id().substring(0, 12));
             details.put("rootfs", "ext4 per image digest with a qcow2 overlay per VM; shell code: the busybox initramfs");
             details.put("control_channel", "virtio-serial on a unix socket");
+            details.put("warm_starts", config.warmStarts() ? "code runtimes continue from a saved VM (QEMU migration to a file)" : "off");
             return new BackendStatus.Available(driver.version(), details);
         } catch (IOException | RuntimeException e) {
             if (driver != null) {
@@ -187,7 +197,7 @@ public final class MicroVmBackend implements Backend {
             if (closed) {
                 throw new BackendUnavailableException("microvm backend is shut down");
             }
-            execution = new MicroVmExecution(ready, config, planner, rootfs, request, logs, json, () -> running.remove(request.workloadId()));
+            execution = new MicroVmExecution(ready, config, planner, rootfs, config.warmStarts() ? snapshots : null, request, logs, json, () -> running.remove(request.workloadId()));
             running.put(request.workloadId(), execution);
         }
         execution.start();

@@ -7,6 +7,7 @@ import dev.vulcan.daemon.backend.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.vulcan.daemon.backend.oci.CodeImage;
 import dev.vulcan.daemon.backend.oci.CodeIo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +40,14 @@ final class MicroVmExecution implements Execution {
     private static final Duration FILE_DEADLINE = Duration.ofSeconds(30);
     /** How much longer than the workload's timeout the host waits for the agent's answer. */
     static final Duration AGENT_GRACE = Duration.ofSeconds(30);
+    /** How long warming a runtime VM up and saving it may take. */
+    private static final Duration SAVE_DEADLINE = Duration.ofSeconds(120);
 
     private final MicroVmBackend.Ready ready;
     private final MicroVmBackend.Config config;
     private final WorkPlanner planner;
     private final RootfsImages rootfs;
+    private final WarmSnapshots snapshots;
     private final ExecutionRequest request;
     private final LogSink logs;
     private final JsonMapper json;
@@ -54,7 +58,8 @@ final class MicroVmExecution implements Execution {
     private Thread supervisor;
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
-            ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd) {
+            WarmSnapshots snapshots, ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd) {
+        this.snapshots = snapshots;
         this.ready = ready;
         this.config = config;
         this.planner = planner;
@@ -112,16 +117,26 @@ final class MicroVmExecution implements Execution {
         Path overlay = config.stateDir().resolve("run").resolve(id + ".root.qcow2");
         try {
             GuestWork work = planner.plan(request);
+            int cpus = request.limits().cpus();
+            int memoryMb = Math.max(MIN_GUEST_MB, request.limits().memMb());
             Path disk = null;
+            WarmSnapshots.Snapshot snapshot = null;
             if (work.image() != null) {
                 Path base = rootfs.base(work.image());
                 Files.createDirectories(overlay.getParent());
-                rootfs.overlay(base, overlay);
+                if (work instanceof GuestWork.Code code && snapshots != null) {
+                    String key = WarmSnapshots.key(ready.image().id(), rootfs.digest(code.image()), ready.driver().version(),
+                            ready.accelerator(), cpus, memoryMb);
+                    snapshot = snapshots.get(key, (memory, snapDisk) -> save(code, base, key, cpus, memoryMb, memory, snapDisk));
+                    // the disk as it was when the VM was saved: the restored guest has it mounted and cached
+                    Files.copy(snapshot.disk(), overlay);
+                } else {
+                    rootfs.overlay(base, overlay);
+                }
                 disk = overlay;
             }
-            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), request.limits().cpus(),
-                    Math.max(MIN_GUEST_MB, request.limits().memMb()), config.stateDir().resolve("run").resolve(id),
-                    List.of(), disk);
+            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
+                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory());
             if (outcome.isDone()) {
                 return;
             }
@@ -129,8 +144,13 @@ final class MicroVmExecution implements Execution {
             if (outcome.isDone()) {
                 return; // killed while QEMU started
             }
+            if (snapshot != null) {
+                vm.resume(config.boot());
+            }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
-                if (disk != null) {
+                if (snapshot != null) {
+                    freshen(agent);
+                } else if (disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
                 }
                 outcome.complete(switch (work) {
@@ -155,6 +175,53 @@ final class MicroVmExecution implements Execution {
                 log.atWarn().setMessage("cannot delete a VM overlay").addKeyValue("file", overlay).setCause(e).log();
             }
             onEnd.run();
+        }
+    }
+
+    /**
+     * Boots a runtime VM, mounts its rootfs, runs the interpreter once (its files then sit in the
+     * guest's page cache) and saves it: what {@link WarmSnapshots} keeps for later workloads.
+     */
+    private void save(GuestWork.Code code, Path base, String key, int cpus, int memoryMb, Path memory, Path disk)
+            throws IOException {
+        rootfs.overlay(base, disk);
+        String vmId = "snap-" + key.substring(0, 12);
+        VmSpec spec = new VmSpec(vmId, ready.image(), ready.accelerator(), cpus, memoryMb,
+                config.stateDir().resolve("run").resolve(vmId), List.of(), disk);
+        try (VmDriver.Running saved = ready.driver().launch(spec, config.boot());
+                AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
+            agent.mountRootfs("/dev/vda", "ext4", config.boot());
+            CommandResult r = agent.exec(new CommandRequest(warmUp(code.code()), Map.of(), "/", SAVE_DEADLINE, null, true),
+                    (stream, chunk) -> { }, SAVE_DEADLINE.plusSeconds(5));
+            if (!r.succeeded()) {
+                throw new IOException("warming up " + code.image() + " failed: " + r.kind() + " " + r.code() + " " + r.message());
+            }
+            saved.snapshot(memory, SAVE_DEADLINE);
+        }
+    }
+
+    /** The interpreter started once with what the entrypoint imports. */
+    static List<String> warmUp(CodeImage code) {
+        return switch (code) {
+            case PYTHON -> List.of(code.argv().getFirst(), "-c", "import asyncio, json, os, sys, traceback, types");
+            case NODE -> List.of(code.argv().getFirst(), "-e", "0");
+            case SHELL -> List.of("/bin/sh", "-c", "true");
+        };
+    }
+
+    /**
+     * A restored guest wakes with the clock and random state of the moment it was saved: set the
+     * clock, and mix fresh host randomness into its pool (see docs/runtimes.md for what that does not cover).
+     */
+    private void freshen(AgentClient agent) throws IOException {
+        byte[] seed = new byte[64];
+        new java.security.SecureRandom().nextBytes(seed);
+        long now = java.time.Instant.now().getEpochSecond();
+        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
+                "date -u -s \"@$1\" > /dev/null && cat > /dev/urandom", "sh", Long.toString(now)), Map.of(), "/",
+                FILE_DEADLINE, seed, false), (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+        if (!r.succeeded()) {
+            throw new IOException("cannot set the restored guest's clock: " + r.message());
         }
     }
 

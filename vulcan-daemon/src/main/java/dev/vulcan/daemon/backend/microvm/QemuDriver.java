@@ -102,6 +102,10 @@ public final class QemuDriver implements VmDriver {
                     "-drive", "id=root,if=none,format=qcow2,cache=unsafe,file=" + spec.disk().toAbsolutePath(),
                     "-device", "virtio-blk-device,drive=root"));
         }
+        if (spec.incoming() != null) {
+            // QEMU 7.2 has no file: migration URI; cat streams the saved state in (VmSpec checked the path).
+            command.addAll(List.of("-incoming", "exec:cat " + spec.incoming().toAbsolutePath()));
+        }
         return command;
     }
 

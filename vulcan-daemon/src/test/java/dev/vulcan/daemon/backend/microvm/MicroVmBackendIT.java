@@ -144,6 +144,29 @@ class MicroVmBackendIT {
     }
 
     @Test
+    void codeWorkloadsContinueFromASavedVmWithFreshStateAndTheClockSet() throws Exception {
+        String code = "import os, time\n"
+                + "def handler(input):\n"
+                + "    seen = [p for p in ('/mark', '/tmp/mark', '/vulcan/io/mark') if os.path.exists(p)]\n"
+                + "    for p in ('/mark', '/tmp/mark', '/vulcan/io/mark'):\n"
+                + "        open(p, 'w').write('x')\n"
+                + "    return {'seen': seen, 'clock_skew_ok': abs(time.time() - input) < 120}\n";
+        for (String id : List.of("01TESTWARM1", "01TESTWARM2")) {
+            double now = System.currentTimeMillis() / 1000.0;
+            Outcome o = run(new ExecutionRequest(id, Runtime.PYTHON, code, Double.toString(now),
+                    new Limits(1, 192, Duration.ofSeconds(120))));
+            // the second VM is restored from the snapshot the first one saved: nothing of the first is there
+            assertThat(o).isInstanceOfSatisfying(Outcome.Completed.class,
+                    c -> assertThat(c.outputJson()).isEqualTo("{\"seen\":[],\"clock_skew_ok\":true}"));
+        }
+        try (var snaps = Files.list(state.resolve("microvm/snapshots"))) {
+            assertThat(snaps.filter(p -> !p.getFileName().toString().startsWith(".")))
+                    .anySatisfy(p -> assertThat(p.resolve("memory")).isNotEmptyFile());
+        }
+        assertNoVmLeft();
+    }
+
+    @Test
     void memoryAboveWhatTheMachineHasIsRefused() {
         assertThatThrownBy(() -> backend.admit(Runtime.SHELL, new Limits(1, 64 * 1024 * 1024, Duration.ofSeconds(5)), null))
                 .isInstanceOf(InvalidException.class).hasMessageContaining("more than this machine has");
