@@ -55,6 +55,8 @@ final class MicroVmExecution implements Execution {
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final long started = System.nanoTime();
     private volatile VmDriver.Running vm;
+    /** Whether the VM continues from a snapshot (set by the supervisor before it runs the work). */
+    private boolean restored;
     private Thread supervisor;
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
@@ -148,9 +150,9 @@ final class MicroVmExecution implements Execution {
                 vm.resume(config.boot());
             }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
-                if (snapshot != null) {
-                    freshen(agent);
-                } else if (disk != null) {
+                // a restored guest gets its clock and randomness freshened in the same command that writes its files
+                restored = snapshot != null;
+                if (snapshot == null && disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
                 }
                 outcome.complete(switch (work) {
@@ -210,19 +212,38 @@ final class MicroVmExecution implements Execution {
     }
 
     /**
-     * A restored guest wakes with the clock and random state of the moment it was saved: set the
-     * clock, and mix fresh host randomness into its pool (see docs/runtimes.md for what that does not cover).
+     * One initramfs command that readies the guest for the code: unpacks the files (a tar on stdin)
+     * into the io dir and, for a restored guest, which wakes with the clock and random state of the
+     * moment it was saved, sets the clock and mixes fresh host randomness into its pool (see
+     * docs/runtimes.md for what that does not cover). One command: every exec costs a fork under emulation.
      */
-    private void freshen(AgentClient agent) throws IOException {
-        byte[] seed = new byte[64];
-        new java.security.SecureRandom().nextBytes(seed);
-        long now = java.time.Instant.now().getEpochSecond();
-        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
-                "date -u -s \"@$1\" > /dev/null && cat > /dev/urandom", "sh", Long.toString(now)), Map.of(), "/",
-                FILE_DEADLINE, seed, false), (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
-        if (!r.succeeded()) {
-            throw new IOException("cannot set the restored guest's clock: " + r.message());
+    static List<String> prepareCommand(boolean restored, long epochSeconds, String seedHex) {
+        String script = (restored ? "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom && " : "")
+                + "mkdir -p /rootfs" + GuestWork.IO + " && tar -x -f - -C /rootfs" + GuestWork.IO;
+        return List.of("/bin/sh", "-c", script, "sh", Long.toString(epochSeconds), seedHex);
+    }
+
+    /** The io dir's files as a tar: the code (or the archive's files) and input.json. */
+    private byte[] ioTar(GuestWork.Code code) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+            List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
+                    ? CodeArchive.read(code.archive(), code.code().codeFile())
+                    : List.of(new CodeArchive.Entry(code.code().codeFile(),
+                            (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
+            files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
+            files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
+            for (CodeArchive.Entry e : files) {
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.path());
+                entry.setSize(e.content().length);
+                entry.setMode(e.executable() ? 0100755 : 0100644);
+                tar.putArchiveEntry(entry);
+                tar.write(e.content());
+                tar.closeArchiveEntry();
+            }
         }
+        return bytes.toByteArray();
     }
 
     private Outcome runShell(AgentClient agent, GuestWork.Shell shell) throws IOException {
@@ -240,22 +261,22 @@ final class MicroVmExecution implements Execution {
     }
 
     private Outcome runCode(AgentClient agent, GuestWork.Code code) throws IOException {
-        if (code.archive() != null) {
-            for (CodeArchive.Entry entry : CodeArchive.read(code.archive(), code.code().codeFile())) {
-                write(agent, GuestWork.IO + "/" + entry.path(), entry.content(), entry.executable());
-            }
-        } else {
-            write(agent, GuestWork.IO + "/" + code.code().codeFile(),
-                    (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false);
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        CommandResult prepared = agent.exec(new CommandRequest(prepareCommand(restored, java.time.Instant.now().getEpochSecond(),
+                java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
+                (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+        if (!prepared.succeeded()) {
+            throw new IOException("cannot write the code into the guest: " + prepared.kind() + " " + prepared.message());
         }
-        write(agent, GuestWork.IO + "/" + CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false);
         Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
                 request.limits().timeout(), null, true));
         return run.outcome((exit, stdout) -> {
             // The entrypoint's files come back through the same io-dir reader as for containers.
             Path io = Files.createTempDirectory("vulcan-vm-io-");
             try {
-                for (String name : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
+                // only a shell script leaves syntax.txt: one read fewer for the others
+                for (String name : code.code().writesResult() ? List.of(CodeIo.RESULT) : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
                     byte[] content = read(agent, GuestWork.IO + "/" + name);
                     if (content != null) {
                         Files.write(io.resolve(name), content);
@@ -266,17 +287,6 @@ final class MicroVmExecution implements Execution {
                 QemuVm.deleteTree(io);
             }
         });
-    }
-
-    /** Writes a file into the rootfs through the initramfs's busybox (the image may have no shell or cat). */
-    private void write(AgentClient agent, String path, byte[] content, boolean executable) throws IOException {
-        String target = "/rootfs" + path;
-        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
-                "mkdir -p \"${1%/*}\" && cat > \"$1\" && chmod " + (executable ? "755" : "644") + " \"$1\"", "sh", target),
-                Map.of(), "/", FILE_DEADLINE, content, false), (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
-        if (r.kind() != CommandResult.Kind.EXITED || r.code() != 0) {
-            throw new IOException("cannot write " + path + " in the guest: " + r.message());
-        }
     }
 
     /** A regular file of the rootfs (at most the result cap), or null when there is none. */
