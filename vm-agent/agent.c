@@ -38,11 +38,14 @@
 
 /* Frame types; see docs/runtimes.md. */
 enum {
-    T_HELLO = 'H', T_EXEC = 'X', T_STDIN = 'I', T_SIGNAL = 'K', T_POWEROFF = 'P',
+    T_HELLO = 'H', T_EXEC = 'X', T_MOUNT = 'M', T_STDIN = 'I', T_SIGNAL = 'K', T_POWEROFF = 'P',
     T_STDOUT = 'O', T_STDERR = 'E', T_DONE = 'D', T_ERROR = 'F',
 };
 enum { DONE_EXITED = 0, DONE_SIGNALED = 1, DONE_TIMEOUT = 2, DONE_NOT_STARTED = 3 };
 #define EXEC_STDIN 1u
+/* The command runs chrooted into the rootfs the host asked to mount (T_MOUNT). */
+#define EXEC_ROOTFS 2u
+#define ROOTFS "/rootfs"
 
 static int port = -1;
 
@@ -368,13 +371,16 @@ static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], c
         dup2(stdin_fd, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        const char *stage = "chdir";
-        if (r->cwd[0] == 0 || chdir(r->cwd) == 0) {
+        const char *stage = "chroot";
+        if ((r->flags & EXEC_ROOTFS) && (chroot(ROOTFS) < 0 || chdir("/") < 0)) {
+            stage = "chroot";
+        } else if ((stage = "chdir", r->cwd[0] == 0 || chdir(r->cwd) == 0)) {
             stage = "exec";
             execvpe(r->argv[0], r->argv, r->env);
         }
         char msg[300];
-        int n = snprintf(msg, sizeof msg, "%s %s: %s", stage, stage[0] == 'c' ? r->cwd : r->argv[0], strerror(errno));
+        int n = snprintf(msg, sizeof msg, "%s %s: %s", stage,
+                         stage[1] == 'x' ? r->argv[0] : stage[2] == 'd' ? r->cwd : ROOTFS, strerror(errno));
         (void) !write(report[1], msg, n);
         _exit(127);
     }
@@ -511,6 +517,51 @@ static void run(const struct request *r, int sigfd) {
     else send_done(DONE_EXITED, WEXITSTATUS(status), duration, NULL);
 }
 
+/* -------------------------------------------------------------- rootfs ----- */
+
+/*
+ * Mounts the host's root file system image (payload: NUL-terminated device, then file system type)
+ * at /rootfs with the kernel file systems and a fresh /tmp inside; commands with EXEC_ROOTFS run
+ * chrooted into it. Answers T_MOUNT, or T_ERROR with the reason.
+ */
+static void mount_rootfs(const unsigned char *p, uint32_t len) {
+    char dev[128], fstype[32], msg[300];
+    const char *nul = memchr(p, 0, len);
+    if (!nul || (size_t) (nul - (const char *) p) >= sizeof dev) return send_error("mount request malformed");
+    strcpy(dev, (const char *) p);
+    size_t rest = len - (nul - (const char *) p) - 1;
+    const char *fs = nul + 1;
+    if (!rest || !memchr(fs, 0, rest) || strlen(fs) >= sizeof fstype) return send_error("mount request malformed");
+    strcpy(fstype, fs);
+    mkdir(ROOTFS, 0755);
+    /* The block device node appears once virtio_blk has probed the disk. */
+    int r = -1;
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        r = mount(dev, ROOTFS, fstype, MS_NOATIME, NULL);
+        if (r == 0 || errno != ENOENT) break;
+        sleep_ms(5);
+    }
+    if (r < 0) {
+        snprintf(msg, sizeof msg, "mount %s (%s) on " ROOTFS ": %s", dev, fstype, strerror(errno));
+        return send_error(msg);
+    }
+    static const struct { const char *dir, *type, *src; unsigned long flags; const char *data; } inner[] = {
+        {ROOTFS "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL},
+        {ROOTFS "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL},
+        {ROOTFS "/dev", "devtmpfs", "devtmpfs", MS_NOSUID, "mode=0755"},
+        {ROOTFS "/tmp", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+    };
+    for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
+        mkdir(inner[i].dir, 0755);
+        if (mount(inner[i].src, inner[i].dir, inner[i].type, inner[i].flags, inner[i].data) < 0) {
+            snprintf(msg, sizeof msg, "mount %s: %s", inner[i].dir, strerror(errno));
+            return send_error(msg);
+        }
+    }
+    chmod(ROOTFS "/tmp", 01777);
+    send_frame(T_MOUNT, NULL, 0);
+}
+
 /* --------------------------------------------------------------- main ----- */
 
 int main(void) {
@@ -560,6 +611,14 @@ int main(void) {
                 free(r.env);
             }
             free(copy);
+            break;
+        }
+        case T_MOUNT: {
+            unsigned char copy[256];
+            uint32_t len = f.len < sizeof copy ? f.len : sizeof copy;
+            memcpy(copy, f.payload, len);
+            consume(&f);
+            mount_rootfs(copy, len);
             break;
         }
         case T_POWEROFF:

@@ -9,15 +9,17 @@ import tools.jackson.databind.JsonNode;
  * limits. isolation defaults to auto. readOnly (a read-only root file system) and userns
  * (container root mapped to an unprivileged host uid range) apply to container workloads;
  * null means false. network names the network a container workload joins (null or "none": only
- * a loopback interface).
+ * a loopback interface). codeArchive (code_archive) is a base64 gzipped tar holding the runtime's entrypoint
+ * (main.py, main.mjs, main.sh) and what it needs, instead of code (microvm isolation).
  */
 public record WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
-        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns, String network) {
+        String image, String cmd, List<String> args, Boolean readOnly, Boolean userns, String network,
+        String codeArchive) {
 
-    /** A workload without a network. */
+    /** A workload without a network or a code archive. */
     public WorkloadsPost(String runtime, String isolation, String code, JsonNode input, Resources resources,
             String image, String cmd, List<String> args, Boolean readOnly, Boolean userns) {
-        this(runtime, isolation, code, input, resources, image, cmd, args, readOnly, userns, null);
+        this(runtime, isolation, code, input, resources, image, cmd, args, readOnly, userns, null, null);
     }
 
     /** A workload with the default security options. */

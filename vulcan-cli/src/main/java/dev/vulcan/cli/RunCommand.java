@@ -20,12 +20,14 @@ final class RunCommand extends Subcommand {
     RunCommand(VulcanCommand root) {
         super(root, "run",
                 "Run code in a sandbox and print the JSON it returns, or an image's command and print its stdout.",
-                "Waits for the result unless --async is given. Give exactly one of --code, --file or --image;"
+                "Waits for the result unless --async is given. Give exactly one of --code, --file, --archive or --image;"
                         + " with --image, --cmd runs a shell command and arguments after -- run without a shell.");
         spec.addOption(Specs.option("--runtime", String.class, "RUNTIME",
                 "node, typescript, python, go, shell, ... (default: told by the --file extension, else the daemon's)"));
         spec.addOption(Specs.option("--code", String.class, "CODE", "the source to run"));
         spec.addOption(Specs.option("--file", String.class, "PATH", "a file holding the source to run"));
+        spec.addOption(Specs.option("--archive", String.class, "PATH",
+                "a .tar.gz holding the runtime's entrypoint (main.py, main.mjs, main.sh) and its files (microvm)"));
         spec.addOption(Specs.option("--image", String.class, "REF", "an image in the node's store to run"));
         spec.addOption(Specs.option("--cmd", String.class, "COMMAND",
                 "with --image: a command for the image's /bin/sh -c (default: the image's own)"));
@@ -54,6 +56,7 @@ final class RunCommand extends Subcommand {
     public Integer call() throws IOException {
         String code = Specs.value(spec, "--code");
         String fileName = Specs.value(spec, "--file");
+        String archiveName = Specs.value(spec, "--archive");
         String input = Specs.value(spec, "--input");
         String image = Specs.value(spec, "--image");
         String cmd = Specs.value(spec, "--cmd");
@@ -61,15 +64,29 @@ final class RunCommand extends Subcommand {
         boolean hasArgs = args != null && !args.isEmpty();
         if (image != null) {
             if (code != null || fileName != null) {
-                throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file or --image");
+                throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file, --archive or --image");
             }
             if (cmd != null && hasArgs) {
                 throw new ParameterException(spec.commandLine(), "give --cmd or arguments after --, not both");
             }
         } else if (cmd != null || hasArgs) {
             throw new ParameterException(spec.commandLine(), "--cmd and arguments go with --image");
-        } else if ((code == null) == (fileName == null)) {
-            throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file or --image");
+        } else if ((code != null ? 1 : 0) + (fileName != null ? 1 : 0) + (archiveName != null ? 1 : 0) != 1) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file, --archive or --image");
+        }
+        if (image != null && archiveName != null) {
+            throw new ParameterException(spec.commandLine(), "give exactly one of --code, --file, --archive or --image");
+        }
+        String archive = null;
+        if (archiveName != null) {
+            if (Specs.value(spec, "--runtime") == null) {
+                throw new ParameterException(spec.commandLine(), "--archive needs --runtime (python, node or shell)");
+            }
+            try {
+                archive = java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(archiveName)));
+            } catch (IOException e) {
+                throw new ParameterException(spec.commandLine(), "cannot read " + archiveName + ": " + reason(e));
+            }
         }
         String source = code;
         String runtimeName = Specs.value(spec, "--runtime");
@@ -88,7 +105,7 @@ final class RunCommand extends Subcommand {
                 new Resources(Specs.value(spec, "--cpus"), Specs.value(spec, "--memory"), Specs.value(spec, "--timeout"),
                         Specs.value(spec, "--pids")),
                 image, cmd, hasArgs ? List.copyOf(args) : null, Specs.given(spec, "--read-only") ? true : null,
-                Specs.given(spec, "--userns") ? true : null, Specs.value(spec, "--network"));
+                Specs.given(spec, "--userns") ? true : null, Specs.value(spec, "--network"), archive);
 
         if (Specs.given(spec, "--async")) {
             return show(client.post("/v1/workloads/async", post),

@@ -45,7 +45,7 @@ class RunCommandTest {
         Cli.Result result = vulcan("run", "--code", "1", "--file", file.toString());
 
         assertThat(result.exit()).isEqualTo(2);
-        assertThat(result.err()).isEqualTo("vulcan: give exactly one of --code, --file or --image (see 'vulcan run --help')\n");
+        assertThat(result.err()).isEqualTo("vulcan: give exactly one of --code, --file, --archive or --image (see 'vulcan run --help')\n");
         assertThat(daemon.requests()).isEmpty();
     }
 

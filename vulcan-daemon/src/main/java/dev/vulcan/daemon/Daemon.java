@@ -85,13 +85,13 @@ public final class Daemon implements AutoCloseable {
         Metrics metrics = new Metrics();
         // the store reads and writes OCI JSON, whose names are camelCase: not the wire mapper
         ImageStore images = ImageStore.open(state.images(), JsonMapper.builder().build(), config.registryTrust());
-        // one for both OCI backends: it imports a code runtime's base image once
+        // one for both OCI backends (and the microVM's code images): it imports a code runtime's base image once
         BaseImages baseImages = new BaseImages(images, config.baseImages());
         ContainerBackend containers = new ContainerBackend(images, baseImages, state.oci(), OciRuntime.Preference.parse(
                 System.getProperty("vulcan.oci.runtime", "auto")));
         ContainerBackend gvisor = new ContainerBackend(images, baseImages, state.gvisor(), new OciEngine.Gvisor(
                 System.getProperty("vulcan.gvisor.runsc", "runsc"), System.getProperty("vulcan.gvisor.platform", "auto")));
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor),
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor, images, baseImages),
                 Backends.notBuilt()));
         InstanceRepository instanceRows = new InstanceRepository(database);
         NetworkRepository networkRows = new NetworkRepository(database);
@@ -189,15 +189,16 @@ public final class Daemon implements AutoCloseable {
     static final class Backends {
         private Backends() {}
 
-        static List<Backend> installed(DaemonConfig config, ContainerBackend containers, ContainerBackend gvisor) {
+        static List<Backend> installed(DaemonConfig config, ContainerBackend containers, ContainerBackend gvisor,
+                ImageStore images, BaseImages baseImages) {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
                     containers,
                     gvisor,
-                    // shell code only, in the busybox initramfs: OCI rootfs images come later (issue 6)
-                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm")),
-                            JsonMapper.builder().build()));
+                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm"))
+                                    .withImageDir(config.vmImages()),
+                            JsonMapper.builder().build(), images, baseImages));
         }
 
         static Map<Isolation, String> notBuilt() {

@@ -17,9 +17,10 @@ import java.util.List;
  * @param registries which registries image pulls trust how; the daemon adds STATE_DIR/certs.d to its CA dirs
  * @param baseImages the directory scripts/base-images writes the code runtimes' image archives to
  * @param network    the node's network layout, its IPv6 subtree (own networks and child nodes' prefixes) included
+ * @param vmImages   the directory scripts/vm-images writes the microVM kernel and initramfs to
  */
 public record DaemonConfig(Path home, Path stateDir, Path socket, InetSocketAddress listen, String nodeName,
-        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NetworkConfig network) {
+        Path deno, int isolateHosts, RegistryTrust registries, Path baseImages, NetworkConfig network, Path vmImages) {
 
     public Path isolateHostDir() {
         return home.resolve("isolate-host");

@@ -64,6 +64,11 @@ public final class Main implements Callable<Integer> {
                     + "Env VULCAN_BASE_IMAGES. Default: ${DEFAULT-VALUE}")
     Path baseImages;
 
+    @Option(names = "--vm-images", defaultValue = "${env:VULCAN_VM_IMAGES:-/var/cache/vulcan/vm}",
+            description = "Where scripts/vm-images left the microVM kernel and initramfs. Env VULCAN_VM_IMAGES."
+                    + " Default: ${DEFAULT-VALUE}")
+    Path vmImages;
+
     @Option(names = "--ipv6-subtree", paramLabel = "CIDR", converter = SubtreeConverter.class, defaultValue = "${env:VULCAN_IPV6_SUBTREE:-fd00:1000::/20}",
             description = "The IPv6 prefix this node owns (/60 or shorter): nibble 0 for its own networks, 1-15"
                     + " for child nodes. Env VULCAN_IPV6_SUBTREE. Default: ${DEFAULT-VALUE}")
@@ -104,7 +109,7 @@ public final class Main implements Callable<Integer> {
                 baseImages.toAbsolutePath(), new NetworkConfig(networkPrefix, IpPrefix.parse(defaultSubnet),
                         IpPrefix.parse(networkPool), ipv6Subtree, dnsDomain,
                         dnsUpstreams == null ? List.of() : dnsUpstreams.stream().map(Main::upstream).toList(),
-                        cniPluginDir.toAbsolutePath()));
+                        cniPluginDir.toAbsolutePath()), vmImages.toAbsolutePath());
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handle TERM and INT ourselves (instead of a shutdown hook) so a requested stop closes
         // everything in order on the main thread and exits 0, as supervisors expect.

@@ -47,6 +47,17 @@ public interface Backend extends AutoCloseable {
     default void prepare(Runtime runtime) {}
 
     /**
+     * Refuses what this backend can never run (InvalidException, so a 4xx) before a workload is
+     * recorded: limits beyond the machine, a code archive it cannot unpack. Only microvm takes archives.
+     */
+    default void admit(Runtime runtime, Limits limits, byte[] codeArchive) {
+        if (codeArchive != null) {
+            throw new dev.vulcan.daemon.error.InvalidException("unsupported_option",
+                    "code_archive runs in isolation 'microvm' only, not '" + isolation().wire() + "'");
+        }
+    }
+
+    /**
      * Starts one execution and returns at once; the outcome completes when it ends. Throws
      * {@link BackendUnavailableException} when the backend cannot run anything now.
      */

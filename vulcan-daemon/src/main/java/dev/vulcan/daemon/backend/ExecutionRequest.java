@@ -8,18 +8,25 @@ import java.util.List;
  * @param inputJson the input as JSON text ("null" when there is none)
  * @param image     the image and command to run (runtime OCI), null for code
  * @param sandbox   security options beyond the backend's defaults
+ * @param codeArchive a gzipped tar of the code (its entrypoint the runtime's main file), instead of code; null for none
  */
 public record ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
-        ImageCommand image, Sandbox sandbox) {
+        ImageCommand image, Sandbox sandbox, byte[] codeArchive) {
 
     public ExecutionRequest {
         sandbox = sandbox == null ? Sandbox.DEFAULT : sandbox;
     }
 
+    /** An execution without a code archive. */
+    public ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
+            ImageCommand image, Sandbox sandbox) {
+        this(workloadId, runtime, code, inputJson, limits, image, sandbox, null);
+    }
+
     /** An execution with the default sandbox options. */
     public ExecutionRequest(String workloadId, Runtime runtime, String code, String inputJson, Limits limits,
             ImageCommand image) {
-        this(workloadId, runtime, code, inputJson, limits, image, Sandbox.DEFAULT);
+        this(workloadId, runtime, code, inputJson, limits, image, Sandbox.DEFAULT, null);
     }
 
     /** A code execution. */

@@ -25,6 +25,13 @@ final class WireMapping {
     WorkloadSpec spec(WorkloadsPost post) {
         boolean hasCode = post.code() != null && !post.code().isBlank();
         boolean hasImage = post.image() != null && !post.image().isBlank();
+        boolean hasArchive = post.codeArchive() != null;
+        if (hasArchive && (hasCode || hasImage)) {
+            throw new InvalidException("invalid_request", "code_archive replaces code: give one of code, code_archive or image");
+        }
+        if (hasArchive) {
+            hasCode = true; // the rules below for code apply to an archive too
+        }
         if (!hasCode && !hasImage) {
             throw new InvalidException("missing_code", "code or image is required: the module to run, whose default"
                     + " export is called with the input, or the image whose command to run");
@@ -70,9 +77,17 @@ final class WireMapping {
         }
         var sandbox = new dev.vulcan.daemon.backend.ExecutionRequest.Sandbox(Boolean.TRUE.equals(post.readOnly()),
                 Boolean.TRUE.equals(post.userns()));
-        return new WorkloadSpec(runtime, isolation, hasCode ? post.code() : null, input, r.cpus(), r.memMb(),
+        byte[] archive = null;
+        if (hasArchive) {
+            try {
+                archive = java.util.Base64.getMimeDecoder().decode(post.codeArchive());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidException("invalid_archive", "code_archive is not base64: " + e.getMessage());
+            }
+        }
+        return new WorkloadSpec(runtime, isolation, hasCode && !hasArchive ? post.code() : null, input, r.cpus(), r.memMb(),
                 r.timeoutS(), image, r.pids(), sandbox,
-                post.network() == null || post.network().equals("none") ? null : post.network());
+                post.network() == null || post.network().equals("none") ? null : post.network(), archive);
     }
 
     Workload workload(WorkloadRecord r) {

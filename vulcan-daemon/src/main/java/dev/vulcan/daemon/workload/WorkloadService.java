@@ -94,7 +94,9 @@ public final class WorkloadService implements AutoCloseable {
     public Submitted submit(WorkloadSpec spec) {
         Limits applied = limits.apply(spec);
         // a backend auto prefers must be available and, when the workload joins a network, able to join it
-        AutoMode.Decision decision = AutoMode.decide(spec.isolation(), AutoMode.Source.of(spec.runtime()), isolation -> {
+        AutoMode.Source source = spec.codeArchive() != null ? new AutoMode.Source.Archive(spec.runtime())
+                : AutoMode.Source.of(spec.runtime());
+        AutoMode.Decision decision = AutoMode.decide(spec.isolation(), source, isolation -> {
             BackendRegistry.Entry entry = backends.entry(isolation);
             return entry.status().isAvailable()
                     && (spec.network() == null || entry.backend().map(Backend::joinsNetworks).orElse(false));
@@ -118,6 +120,7 @@ public final class WorkloadService implements AutoCloseable {
                     + "' cannot join a network: use network none");
         }
         backend.prepare(spec.runtime());
+        backend.admit(spec.runtime(), applied, spec.codeArchive());
         String id = ids.create().toString();
         ExecutionRequest.Sandbox sandbox = spec.sandbox();
         if (spec.network() != null) {
@@ -135,7 +138,7 @@ public final class WorkloadService implements AutoCloseable {
         long startedNanos = System.nanoTime();
         try {
             execution = backend.start(new ExecutionRequest(record.id(), spec.runtime(), spec.code(), spec.inputJson(),
-                    applied, spec.image(), sandbox), live);
+                    applied, spec.image(), sandbox, spec.codeArchive()), live);
         } catch (RuntimeException e) {
             String why = e instanceof BackendUnavailableException ? "backend_unavailable" : "backend_error";
             if (!(e instanceof BackendUnavailableException)) {

@@ -14,15 +14,19 @@ import dev.vulcan.daemon.backend.Runtime;
  * @param pids      the task cap asked, null for the default
  * @param sandbox   security options beyond the defaults
  * @param network   the network to join, null for none
+ * @param codeArchive a gzipped tar with the runtime's entrypoint, instead of code; null for none
  */
 public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson,
         Integer cpus, Integer memMb, Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox,
-        String network) {
+        String network, byte[] codeArchive) {
     public WorkloadSpec {
         if (sandbox == null) {
             sandbox = Sandbox.DEFAULT;
         }
-        if (image == null && (code == null || code.isBlank())) {
+        if (codeArchive != null && (code != null || image != null)) {
+            throw new IllegalArgumentException("a code archive replaces code and image");
+        }
+        if (image == null && codeArchive == null && (code == null || code.isBlank())) {
             throw new IllegalArgumentException("code is required");
         }
         if (image != null && code != null) {
@@ -36,10 +40,10 @@ public record WorkloadSpec(Runtime runtime, Isolation isolation, String code, St
         }
     }
 
-    /** A workload with no network. */
+    /** A workload with no network and no code archive. */
     public WorkloadSpec(Runtime runtime, Isolation isolation, String code, String inputJson, Integer cpus, Integer memMb,
             Integer timeoutS, ImageCommand image, Integer pids, Sandbox sandbox) {
-        this(runtime, isolation, code, inputJson, cpus, memMb, timeoutS, image, pids, sandbox, null);
+        this(runtime, isolation, code, inputJson, cpus, memMb, timeoutS, image, pids, sandbox, null, null);
     }
 
     /** A workload with the default task cap and sandbox. */

@@ -90,6 +90,21 @@ public final class AgentClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Has the agent mount the VM's root file system (a block device) at /rootfs with /proc, /sys,
+     * /dev and a fresh /tmp inside; commands with {@link CommandRequest#inRootfs()} then run in it.
+     */
+    public void mountRootfs(String device, String fsType, Duration deadline) throws IOException {
+        long until = System.nanoTime() + deadline.toNanos();
+        send(AgentFrame.mount(device, fsType), until);
+        AgentFrame answer = receive(until, "mounting the root file system");
+        switch (answer.type()) {
+            case AgentFrame.MOUNT -> { }
+            case AgentFrame.ERROR -> throw new AgentException(AgentException.Reason.PROTOCOL, "agent: " + answer.text());
+            default -> throw new AgentException(AgentException.Reason.PROTOCOL, "expected the mount answer, got " + (char) answer.type());
+        }
+    }
+
     /** Sends a signal to the running command's process group (from another thread than exec's: the write is atomic). */
     public void signal(int signal, Duration deadline) throws IOException {
         send(AgentFrame.signal(signal), System.nanoTime() + deadline.toNanos());

@@ -23,6 +23,7 @@ record AgentFrame(byte type, byte[] payload) {
     static final byte STDIN = 'I';
     static final byte SIGNAL = 'K';
     static final byte POWEROFF = 'P';
+    static final byte MOUNT = 'M';
     // guest -> host
     static final byte STDOUT = 'O';
     static final byte STDERR = 'E';
@@ -30,6 +31,7 @@ record AgentFrame(byte type, byte[] payload) {
     static final byte ERROR = 'F';
 
     static final int EXEC_STDIN = 1;
+    static final int EXEC_ROOTFS = 2;
 
     AgentFrame {
         Objects.requireNonNull(payload, "payload");
@@ -55,12 +57,20 @@ record AgentFrame(byte type, byte[] payload) {
             cString(strings, e.getKey() + "=" + e.getValue());
         }
         ByteBuffer b = ByteBuffer.allocate(16 + strings.size())
-                .putInt(request.stdin() != null ? EXEC_STDIN : 0)
+                .putInt((request.stdin() != null ? EXEC_STDIN : 0) | (request.inRootfs() ? EXEC_ROOTFS : 0))
                 .putInt(request.timeout() == null ? 0 : (int) request.timeout().toMillis())
                 .putInt(request.argv().size())
                 .putInt(request.env().size())
                 .put(strings.toByteArray());
         return new AgentFrame(EXEC, b.array());
+    }
+
+    /** NUL-terminated device, then NUL-terminated file system type. */
+    static AgentFrame mount(String device, String fsType) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cString(out, device);
+        cString(out, fsType);
+        return new AgentFrame(MOUNT, out.toByteArray());
     }
 
     static AgentFrame signal(int signal) {

@@ -9,9 +9,11 @@ import java.util.Objects;
 /**
  * One command for the guest agent: argv (argv[0] looked up on PATH), environment (PATH defaults to
  * the usual directories), working directory ("" keeps /), a timeout the agent enforces by killing
- * the command's process group (null: none) and stdin (null: /dev/null).
+ * the command's process group (null: none), stdin (null: /dev/null) and whether it runs chrooted
+ * into the rootfs the agent mounted ({@link AgentClient#mountRootfs}; cwd and PATH then inside it).
  */
-public record CommandRequest(List<String> argv, Map<String, String> env, String cwd, Duration timeout, byte[] stdin) {
+public record CommandRequest(List<String> argv, Map<String, String> env, String cwd, Duration timeout, byte[] stdin,
+        boolean inRootfs) {
     public CommandRequest {
         argv = List.copyOf(argv);
         if (argv.isEmpty()) {
@@ -39,16 +41,21 @@ public record CommandRequest(List<String> argv, Map<String, String> env, String 
         }
     }
 
+    /** A command in the initramfs. */
+    public CommandRequest(List<String> argv, Map<String, String> env, String cwd, Duration timeout, byte[] stdin) {
+        this(argv, env, cwd, timeout, stdin, false);
+    }
+
     /** A command with no environment, cwd, timeout or stdin. */
     public static CommandRequest of(String... argv) {
         return new CommandRequest(List.of(argv), Map.of(), "", null, null);
     }
 
     public CommandRequest withTimeout(Duration t) {
-        return new CommandRequest(argv, env, cwd, t, stdin);
+        return new CommandRequest(argv, env, cwd, t, stdin, inRootfs);
     }
 
     public CommandRequest withStdin(byte[] bytes) {
-        return new CommandRequest(argv, env, cwd, timeout, bytes);
+        return new CommandRequest(argv, env, cwd, timeout, bytes, inRootfs);
     }
 }

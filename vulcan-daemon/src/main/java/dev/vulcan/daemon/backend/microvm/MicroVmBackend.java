@@ -9,7 +9,13 @@ import dev.vulcan.daemon.backend.Execution;
 import dev.vulcan.daemon.backend.ExecutionRequest;
 import dev.vulcan.daemon.backend.LogSink;
 import dev.vulcan.daemon.backend.Runtime;
+import dev.vulcan.daemon.backend.Limits;
+import dev.vulcan.daemon.backend.oci.BaseImages;
+import dev.vulcan.daemon.backend.oci.CodeImage;
+import dev.vulcan.daemon.backend.oci.Mounts;
 import dev.vulcan.daemon.backend.oci.ProcessRunner;
+import dev.vulcan.daemon.error.InvalidException;
+import dev.vulcan.daemon.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +30,10 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The {@code microvm} isolation, first cut: each shell workload boots its own VM from the boot
- * image (busybox initramfs, no OCI images yet), runs its script through the guest agent and kills
- * the VM. The probe (image, QEMU, KVM or TCG) runs once, on first use.
+ * The {@code microvm} isolation: each workload boots its own VM from the boot image, with a
+ * copy-on-write overlay on the ext4 rootfs of its image (any image of the store; the runtime's base
+ * image for python and node code) or, for shell code, the busybox initramfs alone; the guest agent
+ * runs the command and the VM is killed after. The probe (image, QEMU, KVM or TCG) runs once, on first use.
  */
 public final class MicroVmBackend implements Backend {
 
@@ -37,11 +44,21 @@ public final class MicroVmBackend implements Backend {
      * @param stateDir  the accelerator verdict and one run dir per VM ({@code run/<vm>})
      * @param boot      how long a guest may take from launch to its agent's hello
      * @param kvmProbe  how long the KVM probe waits for a guest
+     * @param warmStarts whether code workloads continue from a saved runtime VM instead of booting
      */
-    public record Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe) {
+    public record Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe,
+            boolean warmStarts) {
         public static Config defaults(Path stateDir) {
             return new Config(VmImage.DEFAULT_DIR, QemuDriver.DEFAULT_BINARY, stateDir, Duration.ofSeconds(60),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(20), true);
+        }
+
+        public Config withWarmStarts(boolean on) {
+            return new Config(imageDir, qemuBinary, stateDir, boot, kvmProbe, on);
+        }
+
+        public Config withImageDir(Path dir) {
+            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe, warmStarts);
         }
     }
 
@@ -50,18 +67,38 @@ public final class MicroVmBackend implements Backend {
 
     private final Config config;
     private final JsonMapper json;
+    private final BaseImages baseImages;
+    private final WorkPlanner planner;
+    private final RootfsImages rootfs;
+    private final WarmSnapshots snapshots;
+    private final long hostMemoryMb;
     private final Map<String, MicroVmExecution> running = new ConcurrentHashMap<>();
     private BackendStatus status;
     private Ready ready;
     private boolean closed;
 
-    public MicroVmBackend(Config config, JsonMapper json) {
-        this.config = config;
-        this.json = json;
-        sweep();
+    public MicroVmBackend(Config config, JsonMapper json, ImageStore images, BaseImages baseImages) {
+        this(config, json, images, baseImages, new Mounts.Native(), new ProcessRunner.Native(), HostMemory.totalMb());
     }
 
-    /** VMs die with the daemon (parent-death signal); their run dirs are what a killed daemon leaves. */
+    MicroVmBackend(Config config, JsonMapper json, ImageStore images, BaseImages baseImages, Mounts mounts,
+            ProcessRunner processes, long hostMemoryMb) {
+        this.config = config;
+        this.json = json;
+        this.baseImages = baseImages;
+        this.planner = new WorkPlanner(images, baseImages, json);
+        this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes);
+        this.hostMemoryMb = hostMemoryMb;
+        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"));
+        sweep();
+        rootfs.sweep();
+        snapshots.sweep();
+    }
+
+    /**
+     * VMs die with the daemon (parent-death signal); their run dirs and disk overlays (both in run/)
+     * are what a killed daemon leaves.
+     */
     private void sweep() {
         Path runs = config.stateDir().resolve("run");
         if (!Files.isDirectory(runs)) {
@@ -84,7 +121,29 @@ public final class MicroVmBackend implements Backend {
 
     @Override
     public Set<Runtime> runtimes() {
-        return Set.of(Runtime.SHELL);
+        return Set.of(Runtime.SHELL, Runtime.PYTHON, Runtime.JAVASCRIPT, Runtime.OCI);
+    }
+
+    @Override
+    public void prepare(Runtime runtime) {
+        if (runtime != Runtime.SHELL) {
+            CodeImage.of(runtime).ifPresent(baseImages::ensure);
+        }
+    }
+
+    /** Guest RAM is reserved up front by QEMU: more than the machine has cannot boot. */
+    @Override
+    public void admit(Runtime runtime, Limits limits, byte[] codeArchive) {
+        if (codeArchive != null) {
+            CodeImage code = CodeImage.of(runtime).orElseThrow(() -> new InvalidException("invalid_runtime",
+                    "a code archive needs a runtime with an entrypoint (python, node, shell), not " + runtime.wire()));
+            CodeArchive.read(codeArchive, code.codeFile());
+        }
+        long asked = Math.max(MicroVmExecution.MIN_GUEST_MB, limits.memMb());
+        if (hostMemoryMb > 0 && asked > hostMemoryMb) {
+            throw new InvalidException("memory_too_large", "mem_mb " + limits.memMb() + " is more than this machine has ("
+                    + hostMemoryMb + " MiB) for a microVM's guest RAM");
+        }
     }
 
     @Override
@@ -108,8 +167,9 @@ public final class MicroVmBackend implements Backend {
             details.put("accelerator_reason", accelerator.reason());
             details.put("kernel", image.kernelVersion());
             details.put("image", image.id().substring(0, 12));
-            details.put("rootfs", "the busybox initramfs only (OCI images: not yet)");
+            details.put("rootfs", "ext4 per image digest with a qcow2 overlay per VM; shell code: the busybox initramfs");
             details.put("control_channel", "virtio-serial on a unix socket");
+            details.put("warm_starts", config.warmStarts() ? "code runtimes continue from a saved VM (QEMU migration to a file)" : "off");
             return new BackendStatus.Available(driver.version(), accelerator.name(), details);
         } catch (IOException | RuntimeException e) {
             if (driver != null) {
@@ -129,7 +189,7 @@ public final class MicroVmBackend implements Backend {
 
     @Override
     public BackendTraits traits() {
-        return new BackendTraits("none (TAP networking: not yet)", "busybox initramfs in guest RAM",
+        return new BackendTraits("none (TAP networking: not yet)", "image rootfs (ext4) behind a per-VM qcow2 overlay",
                 "own guest kernel (KVM, or TCG emulation where KVM does not boot guests)");
     }
 
@@ -138,15 +198,13 @@ public final class MicroVmBackend implements Backend {
         if (!(probe() instanceof BackendStatus.Available)) {
             throw new BackendUnavailableException("microvm: " + ((BackendStatus.Unavailable) probe()).reason());
         }
-        if (request.runtime() != Runtime.SHELL || request.image() != null) {
-            throw new BackendUnavailableException("microvm runs shell code only so far, not " + request.runtime().wire());
-        }
+        admit(request.runtime(), request.limits(), request.codeArchive());
         MicroVmExecution execution;
         synchronized (this) {
             if (closed) {
                 throw new BackendUnavailableException("microvm backend is shut down");
             }
-            execution = new MicroVmExecution(ready, config, request, logs, json, () -> running.remove(request.workloadId()));
+            execution = new MicroVmExecution(ready, config, planner, rootfs, config.warmStarts() ? snapshots : null, request, logs, json, () -> running.remove(request.workloadId()));
             running.put(request.workloadId(), execution);
         }
         execution.start();

@@ -7,7 +7,12 @@ import dev.vulcan.daemon.backend.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.vulcan.daemon.backend.oci.CodeImage;
+import dev.vulcan.daemon.backend.oci.CodeIo;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,8 +22,10 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One shell workload in its own VM: boot, run the script with the input on stdin (and in
- * $VULCAN_INPUT when small, as in the container runtime), turn stdout into the output, kill the VM.
+ * One workload in its own VM: a qcow2 overlay on the image's rootfs (none for shell code, which runs
+ * in the initramfs), boot, mount the rootfs, run the command chrooted into it (code: written to
+ * /vulcan/io first, result.json read back after), kill the VM and delete the overlay. Shell code gets
+ * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime.
  * One virtual thread supervises it (QEMU is forked by the driver's own platform thread).
  */
 final class MicroVmExecution implements Execution {
@@ -29,9 +36,18 @@ final class MicroVmExecution implements Execution {
     /** A guest below this cannot unpack the initramfs and run a shell. */
     static final int MIN_GUEST_MB = 128;
     private static final int INPUT_IN_ENV = 100_000;
+    /** How long copying one file in or out of the guest may take. */
+    private static final Duration FILE_DEADLINE = Duration.ofSeconds(30);
+    /** How much longer than the workload's timeout the host waits for the agent's answer. */
+    static final Duration AGENT_GRACE = Duration.ofSeconds(30);
+    /** How long warming a runtime VM up and saving it may take. */
+    private static final Duration SAVE_DEADLINE = Duration.ofSeconds(120);
 
     private final MicroVmBackend.Ready ready;
     private final MicroVmBackend.Config config;
+    private final WorkPlanner planner;
+    private final RootfsImages rootfs;
+    private final WarmSnapshots snapshots;
     private final ExecutionRequest request;
     private final LogSink logs;
     private final JsonMapper json;
@@ -40,12 +56,17 @@ final class MicroVmExecution implements Execution {
     private final long started = System.nanoTime();
     private volatile VmDriver.Running vm;
     private volatile long bootedNanos;
+    /** Whether the VM continues from a snapshot (set by the supervisor before it runs the work). */
+    private boolean restored;
     private Thread supervisor;
 
-    MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, ExecutionRequest request, LogSink logs,
-            JsonMapper json, Runnable onEnd) {
+    MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
+            WarmSnapshots snapshots, ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd) {
+        this.snapshots = snapshots;
         this.ready = ready;
         this.config = config;
+        this.planner = planner;
+        this.rootfs = rootfs;
         this.request = request;
         this.logs = logs;
         this.json = json;
@@ -110,16 +131,51 @@ final class MicroVmExecution implements Execution {
 
     private void run() {
         String id = vmId(request.workloadId());
-        VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), request.limits().cpus(),
-                Math.max(MIN_GUEST_MB, request.limits().memMb()), config.stateDir().resolve("run").resolve(id), List.of());
+        Path overlay = config.stateDir().resolve("run").resolve(id + ".root.qcow2");
         try {
+            GuestWork work = planner.plan(request);
+            int cpus = request.limits().cpus();
+            int memoryMb = Math.max(MIN_GUEST_MB, request.limits().memMb());
+            Path disk = null;
+            WarmSnapshots.Snapshot snapshot = null;
+            if (work.image() != null) {
+                Path base = rootfs.base(work.image());
+                Files.createDirectories(overlay.getParent());
+                if (work instanceof GuestWork.Code code && snapshots != null) {
+                    String key = WarmSnapshots.key(ready.image().id(), rootfs.digest(code.image()), ready.driver().version(),
+                            ready.accelerator(), cpus, memoryMb);
+                    snapshot = snapshots.get(key, (memory, snapDisk) -> save(code, base, key, cpus, memoryMb, memory, snapDisk));
+                    // the disk as it was when the VM was saved: the restored guest has it mounted and cached
+                    Files.copy(snapshot.disk(), overlay);
+                } else {
+                    rootfs.overlay(base, overlay);
+                }
+                disk = overlay;
+            }
+            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
+                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory());
+            if (outcome.isDone()) {
+                return;
+            }
             vm = ready.driver().launch(spec, config.boot());
             if (outcome.isDone()) {
                 return; // killed while QEMU started
             }
+            if (snapshot != null) {
+                vm.resume(config.boot());
+            }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
                 bootedNanos = System.nanoTime(); // the guest agent said hello: the VM is ready for the command
-                outcome.complete(execute(agent));
+                // a restored guest gets its clock and randomness freshened in the same command that writes its files
+                restored = snapshot != null;
+                if (snapshot == null && disk != null) {
+                    agent.mountRootfs("/dev/vda", "ext4", config.boot());
+                }
+                outcome.complete(switch (work) {
+                    case GuestWork.Shell shell -> runShell(agent, shell);
+                    case GuestWork.InImage image -> runImage(agent, image);
+                    case GuestWork.Code code -> runCode(agent, code);
+                });
             }
         } catch (IOException | RuntimeException e) {
             String why = vm == null ? e.getMessage() : e.getMessage() + " (" + vm.diagnostics() + ")";
@@ -129,20 +185,169 @@ final class MicroVmExecution implements Execution {
         } finally {
             VmDriver.Running current = vm;
             if (current != null) {
-                current.close(); // an initramfs guest has nothing to flush: no shutdown, just the end
+                current.close(); // the guest's disk is a throw-away overlay: no shutdown, just the end
+            }
+            try {
+                Files.deleteIfExists(overlay);
+            } catch (IOException e) {
+                log.atWarn().setMessage("cannot delete a VM overlay").addKeyValue("file", overlay).setCause(e).log();
             }
             onEnd.run();
         }
     }
 
-    private Outcome execute(AgentClient agent) throws IOException {
+    /**
+     * Boots a runtime VM, mounts its rootfs, runs the interpreter once (its files then sit in the
+     * guest's page cache) and saves it: what {@link WarmSnapshots} keeps for later workloads.
+     */
+    private void save(GuestWork.Code code, Path base, String key, int cpus, int memoryMb, Path memory, Path disk)
+            throws IOException {
+        rootfs.overlay(base, disk);
+        String vmId = "snap-" + key.substring(0, 12);
+        VmSpec spec = new VmSpec(vmId, ready.image(), ready.accelerator(), cpus, memoryMb,
+                config.stateDir().resolve("run").resolve(vmId), List.of(), disk);
+        try (VmDriver.Running saved = ready.driver().launch(spec, config.boot());
+                AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
+            agent.mountRootfs("/dev/vda", "ext4", config.boot());
+            CommandResult r = agent.exec(new CommandRequest(warmUp(code.code()), Map.of(), "/", SAVE_DEADLINE, null, true),
+                    (stream, chunk) -> { }, SAVE_DEADLINE.plusSeconds(5));
+            if (!r.succeeded()) {
+                throw new IOException("warming up " + code.image() + " failed: " + r.kind() + " " + r.code() + " " + r.message());
+            }
+            saved.snapshot(memory, SAVE_DEADLINE);
+        }
+    }
+
+    /** The interpreter started once with what the entrypoint imports. */
+    static List<String> warmUp(CodeImage code) {
+        return switch (code) {
+            case PYTHON -> List.of(code.argv().getFirst(), "-c", "import asyncio, json, os, sys, traceback, types");
+            case NODE -> List.of(code.argv().getFirst(), "-e", "0");
+            case SHELL -> List.of("/bin/sh", "-c", "true");
+        };
+    }
+
+    /**
+     * One initramfs command that readies the guest for the code: unpacks the files (a tar on stdin)
+     * into the io dir and, for a restored guest, which wakes with the clock and random state of the
+     * moment it was saved, sets the clock and mixes fresh host randomness into its pool (see
+     * docs/runtimes.md for what that does not cover). One command: every exec costs a fork under emulation.
+     */
+    static List<String> prepareCommand(boolean restored, long epochSeconds, String seedHex) {
+        String script = (restored ? "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom && " : "")
+                + "mkdir -p /rootfs" + GuestWork.IO + " && tar -x -f - -C /rootfs" + GuestWork.IO;
+        return List.of("/bin/sh", "-c", script, "sh", Long.toString(epochSeconds), seedHex);
+    }
+
+    /** The io dir's files as a tar: the code (or the archive's files) and input.json. */
+    private byte[] ioTar(GuestWork.Code code) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
+            List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
+                    ? CodeArchive.read(code.archive(), code.code().codeFile())
+                    : List.of(new CodeArchive.Entry(code.code().codeFile(),
+                            (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
+            files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
+            files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
+            for (CodeArchive.Entry e : files) {
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.path());
+                entry.setSize(e.content().length);
+                entry.setMode(e.executable() ? 0100755 : 0100644);
+                tar.putArchiveEntry(entry);
+                tar.write(e.content());
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private Outcome runShell(AgentClient agent, GuestWork.Shell shell) throws IOException {
         byte[] input = request.inputJson().getBytes(StandardCharsets.UTF_8);
         Map<String, String> env = input.length < INPUT_IN_ENV ? Map.of("VULCAN_INPUT", request.inputJson()) : Map.of();
-        Duration timeout = request.limits().timeout();
-        CommandRequest command = new CommandRequest(List.of("/bin/sh", "-c", request.code()), env, "/tmp", timeout, input);
+        Run run = command(agent, new CommandRequest(List.of("/bin/sh", "-c", shell.script()), env, "/tmp",
+                request.limits().timeout(), input, false));
+        return run.outcome(this::stdoutOutcome);
+    }
+
+    private Outcome runImage(AgentClient agent, GuestWork.InImage image) throws IOException {
+        Run run = command(agent, new CommandRequest(image.argv(), image.env(), image.cwd(), request.limits().timeout(),
+                null, true));
+        return run.outcome(this::stdoutOutcome);
+    }
+
+    private Outcome runCode(AgentClient agent, GuestWork.Code code) throws IOException {
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        CommandResult prepared = agent.exec(new CommandRequest(prepareCommand(restored, java.time.Instant.now().getEpochSecond(),
+                java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
+                (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+        if (!prepared.succeeded()) {
+            throw new IOException("cannot write the code into the guest: " + prepared.kind() + " " + prepared.message());
+        }
+        Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
+                request.limits().timeout(), null, true));
+        return run.outcome((exit, stdout) -> {
+            // The entrypoint's files come back through the same io-dir reader as for containers.
+            Path io = Files.createTempDirectory("vulcan-vm-io-");
+            try {
+                // only a shell script leaves syntax.txt: one read fewer for the others
+                for (String name : code.code().writesResult() ? List.of(CodeIo.RESULT) : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
+                    byte[] content = read(agent, GuestWork.IO + "/" + name);
+                    if (content != null) {
+                        Files.write(io.resolve(name), content);
+                    }
+                }
+                return CodeIo.outcome(code.code(), io, exit, stdout, elapsed(), json);
+            } finally {
+                QemuVm.deleteTree(io);
+            }
+        });
+    }
+
+    /** A regular file of the rootfs (at most the result cap), or null when there is none. */
+    private byte[] read(AgentClient agent, String path) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CommandResult r = agent.exec(new CommandRequest(List.of("/bin/sh", "-c",
+                "[ -f \"$1\" ] && [ ! -L \"$1\" ] || exit 3; head -c " + (CodeIo.MAX_RESULT_BYTES + 1) + " \"$1\"", "sh",
+                "/rootfs" + path), Map.of(), "/", FILE_DEADLINE, null, false), (stream, chunk) -> {
+                    if (stream == LogSink.Stream.STDOUT) {
+                        out.writeBytes(chunk);
+                    }
+                }, FILE_DEADLINE.plusSeconds(5));
+        return r.kind() == CommandResult.Kind.EXITED && r.code() == 0 ? out.toByteArray() : null;
+    }
+
+    /** How a finished command turns into an outcome. */
+    @FunctionalInterface
+    private interface Finish {
+        Outcome apply(int exitCode, String stdout) throws IOException;
+    }
+
+    private record Run(CommandResult result, String stdout, boolean tooLarge, Duration timeout, Supplier<Duration> elapsed) {
+        Outcome outcome(Finish finish) throws IOException {
+            return switch (result.kind()) {
+                case EXITED -> tooLarge
+                        ? new Outcome.Failed("invalid_output", "the output is larger than 1 MB", null, elapsed.get())
+                        : finish.apply(result.code(), stdout);
+                case TIMED_OUT -> new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed.get());
+                case SIGNALED -> new Outcome.Failed("signal", "the process was killed by " + result.message(), null, elapsed.get());
+                case NOT_STARTED -> new Outcome.Failed("backend_error", result.message(), null, elapsed.get());
+            };
+        }
+    }
+
+    private Outcome stdoutOutcome(int exitCode, String stdout) {
+        return new Outcome.Exited(exitCode, json.writeValueAsString(stdout), elapsed());
+    }
+
+    /** Runs the workload's command, its output into the log and (stdout, capped) into the result. */
+    private Run command(AgentClient agent, CommandRequest command) throws IOException {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Lines out = new Lines(LogSink.Stream.STDOUT, logs);
         Lines err = new Lines(LogSink.Stream.STDERR, logs);
+        Duration timeout = request.limits().timeout();
+        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
         CommandResult result = agent.exec(command, (stream, chunk) -> {
             if (stream == LogSink.Stream.STDOUT) {
                 out.accept(chunk);
@@ -152,16 +357,9 @@ final class MicroVmExecution implements Execution {
             } else {
                 err.accept(chunk);
             }
-        }, timeout.plus(Duration.ofSeconds(30)));
+        }, timeout.plus(AGENT_GRACE));
         out.finish();
         err.finish();
-        return switch (result.kind()) {
-            case EXITED -> stdout.size() > MAX_OUTPUT
-                    ? new Outcome.Failed("invalid_output", "the output is larger than 1 MB", null, elapsed())
-                    : new Outcome.Exited(result.code(), json.writeValueAsString(stdout.toString(StandardCharsets.UTF_8)), elapsed());
-            case TIMED_OUT -> new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
-            case SIGNALED -> new Outcome.Failed("signal", "the script was killed by " + result.message(), null, elapsed());
-            case NOT_STARTED -> new Outcome.Failed("backend_error", result.message(), null, elapsed());
-        };
+        return new Run(result, stdout.toString(StandardCharsets.UTF_8), stdout.size() > MAX_OUTPUT, timeout, this::elapsed);
     }
 }

@@ -96,6 +96,16 @@ public final class QemuDriver implements VmDriver {
                 "-device", "virtio-serial-device",
                 "-device", "virtserialport,chardev=agent,name=" + PORT_NAME,
                 "-qmp", "unix:" + dir.resolve("qmp.sock")));
+        if (spec.disk() != null) {
+            // cache=unsafe: the overlay is thrown away with the VM, so flushes to the host disk buy nothing.
+            command.addAll(List.of(
+                    "-drive", "id=root,if=none,format=qcow2,cache=unsafe,file=" + spec.disk().toAbsolutePath(),
+                    "-device", "virtio-blk-device,drive=root"));
+        }
+        if (spec.incoming() != null) {
+            // QEMU 7.2 has no file: migration URI; cat streams the saved state in (VmSpec checked the path).
+            command.addAll(List.of("-incoming", "exec:cat " + spec.incoming().toAbsolutePath()));
+        }
         return command;
     }
 

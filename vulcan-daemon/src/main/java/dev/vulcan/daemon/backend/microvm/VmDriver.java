@@ -2,6 +2,7 @@ package dev.vulcan.daemon.backend.microvm;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -40,6 +41,15 @@ public interface VmDriver extends AutoCloseable {
 
         /** Asks the VMM to stop the VM at once (no guest shutdown) and waits for it to exit. */
         void quit(Duration deadline) throws IOException;
+
+        /**
+         * Pauses the VM and writes its whole state (RAM, devices) to a file, then leaves it paused:
+         * a later VM launched with {@link VmSpec#incoming()} on that file continues from this point.
+         */
+        void snapshot(Path file, Duration deadline) throws IOException;
+
+        /** For a VM launched from a snapshot: waits until its state is loaded, then lets it run. */
+        void resume(Duration deadline) throws IOException;
 
         /** Kills the VMM process and waits for it. */
         void kill();

@@ -7,10 +7,25 @@ import java.util.Objects;
 /**
  * One VM to launch: its id (names its run dir and its QEMU process), boot image, accelerator,
  * vCPUs, guest RAM in MiB, the directory for its sockets and logs (created by the driver, deleted
- * when the VM is closed) and extra kernel arguments appended last (so "-- args" for init may end them).
+ * when the VM is closed), extra kernel arguments appended last (so "-- args" for init may end them)
+ * the root disk (a qcow2 overlay, null for none), which the guest sees as /dev/vda, and the
+ * snapshot to continue from (null: boot), which must have been taken of a VM with the same devices,
+ * vCPUs and RAM, its disk as it was at that moment.
  */
 public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
-        List<String> extraKernelArgs) {
+        List<String> extraKernelArgs, Path disk, Path incoming) {
+
+    /** A VM that boots. */
+    public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+            List<String> extraKernelArgs, Path disk) {
+        this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, disk, null);
+    }
+
+    /** A VM without a disk. */
+    public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+            List<String> extraKernelArgs) {
+        this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, null, null);
+    }
 
     /** sun_path holds 108 bytes; the longest socket name below the run dir is "agent.sock". */
     static final int MAX_RUN_DIR = 108 - "/agent.sock".length() - 1;
@@ -29,6 +44,9 @@ public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus
         }
         if (memoryMb < 64 || memoryMb > 1024 * 1024) {
             throw new IllegalArgumentException("memory must be 64 MiB or more: " + memoryMb);
+        }
+        if (incoming != null && !incoming.toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
+            throw new IllegalArgumentException("snapshot path not safe for QEMU's exec: URI: " + incoming);
         }
         if (runDir.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_RUN_DIR) {
             throw new IllegalArgumentException("run dir path too long for a unix socket: " + runDir);

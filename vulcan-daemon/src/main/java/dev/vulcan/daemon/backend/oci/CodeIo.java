@@ -19,12 +19,12 @@ import tools.jackson.databind.json.JsonMapper;
  * a shell script leaves syntax.txt when it does not parse. Everything in it is the workload's to write,
  * so it is read without following links and with a size cap.
  */
-final class CodeIo {
+public final class CodeIo {
 
-    static final String INPUT = "input.json";
-    static final String RESULT = "result.json";
-    static final String SYNTAX = "syntax.txt";
-    static final long MAX_RESULT_BYTES = 16L * 1024 * 1024;
+    public static final String INPUT = "input.json";
+    public static final String RESULT = "result.json";
+    public static final String SYNTAX = "syntax.txt";
+    public static final long MAX_RESULT_BYTES = 16L * 1024 * 1024;
     /** The codes an entrypoint may report; anything else in result.json was not written by it. */
     static final Set<String> ERROR_CODES = Set.of("exception", "syntax_error", "no_handler", "no_default_export",
             "invalid_output");
@@ -39,7 +39,7 @@ final class CodeIo {
     }
 
     /** How a code container that exited (not timed out, not OOM-killed) ended, from what it left in io. */
-    static Outcome outcome(CodeImage code, Path io, int exitCode, String stdout, Duration elapsed, JsonMapper json)
+    public static Outcome outcome(CodeImage code, Path io, int exitCode, String stdout, Duration elapsed, JsonMapper json)
             throws IOException {
         if (!code.writesResult()) {
             Optional<String> syntax = read(io.resolve(SYNTAX));

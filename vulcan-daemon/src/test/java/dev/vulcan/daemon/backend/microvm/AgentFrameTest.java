@@ -64,4 +64,13 @@ class AgentFrameTest {
         assertThatThrownBy(() -> new CommandRequest(List.of("x"), Map.of("A=B", "1"), "", null, null)).hasMessageContaining("A=B");
         assertThatThrownBy(() -> CommandRequest.of("x").withTimeout(Duration.ZERO)).hasMessageContaining("timeout");
     }
+
+    @Test
+    void aRootfsCommandSetsItsFlagAndMountCarriesDeviceAndType() {
+        CommandRequest inRoot = new CommandRequest(List.of("true"), Map.of(), "/", null, new byte[0], true);
+        assertThat(ByteBuffer.wrap(AgentFrame.exec(inRoot).payload()).getInt()).isEqualTo(AgentFrame.EXEC_STDIN | AgentFrame.EXEC_ROOTFS);
+        AgentFrame mount = AgentFrame.mount("/dev/vda", "ext4");
+        assertThat(mount.type()).isEqualTo(AgentFrame.MOUNT);
+        assertThat(new String(mount.payload(), StandardCharsets.UTF_8)).isEqualTo("/dev/vda\0ext4\0");
+    }
 }

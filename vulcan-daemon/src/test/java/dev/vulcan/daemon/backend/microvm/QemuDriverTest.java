@@ -49,4 +49,13 @@ class QemuDriverTest {
         assertThatThrownBy(() -> new VmSpec("a", IMAGE, new Accelerator.Tcg("t"), 1, 256, Path.of("/" + "d".repeat(100)), List.of()))
                 .hasMessageContaining("too long");
     }
+
+    @Test
+    void aDiskIsAVirtioBlkDeviceOnItsQcow2Overlay() {
+        List<String> c = driver.command(new VmSpec("vm-1", IMAGE, new Accelerator.Tcg("test"), 1, 128, Path.of("/run/vm-1"),
+                List.of(), Path.of("/run/vm-1.root.qcow2")));
+        assertThat(String.join(" ", c)).contains(
+                "-drive id=root,if=none,format=qcow2,cache=unsafe,file=/run/vm-1.root.qcow2 -device virtio-blk-device,drive=root");
+        assertThat(command(new Accelerator.Tcg("test"), List.of())).doesNotContain("-drive");
+    }
 }
