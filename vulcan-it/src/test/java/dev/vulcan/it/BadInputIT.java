@@ -31,7 +31,7 @@ class BadInputIT extends SharedDaemon {
             zero timeout               | {"runtime":"node","code":"export default 1","resources":{"timeout_s":0}} | 400 | invalid_limits
             absurd timeout             | {"runtime":"node","code":"export default 1","resources":{"timeout_s":86400000}} | 400 | invalid_limits
             runtime gvisor lacks       | {"runtime":"typescript","isolation":"gvisor","code":"export default 1"} | 400 | runtime_not_supported
-            runtime microvm lacks      | {"runtime":"python","isolation":"microvm","code":"print(1)"}       | 400 | runtime_not_supported
+            runtime microvm lacks      | {"runtime":"typescript","isolation":"microvm","code":"export default () => 1"} | 400 | runtime_not_supported
             runtime the backend lacks  | {"runtime":"python","isolation":"isolate","code":"print(1)"}       | 400 | runtime_not_supported
             image and code             | {"image":"busybox","code":"export default 1"}                      | 400 | invalid_request
             image, cmd and args        | {"image":"busybox","cmd":"true","args":["true"]}                   | 400 | invalid_request

@@ -115,6 +115,37 @@ class GvisorIT {
     }
 
     @Test
+    void aWorkloadOnANetworkReachesAnInstanceByAddressAndName() {
+        Http http = start();
+        Http.Reply web = http.postJson("/v1/instances?start=true", Map.of("name", "web", "image", IMAGE,
+                "isolation", "container", "args", List.of("httpd", "-f", "-p", "80", "-h", "/etc")));
+        assertThat(web.status()).as(web.body()).isEqualTo(201);
+        String webV4 = web.json().path("network").path("ipv4").asString();
+        // busybox nc, not wget: wget's non-blocking connect gets EAGAIN on gVisor's host-stack network here
+        JsonNode w = run(http, Map.of("image", IMAGE, "network", "default", "cmd",
+                "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + webV4 + " 80 | tail -1; "
+                        + "nslookup web.vulcan | grep -c " + webV4));
+        assertThat(w.path("status").asString()).as(w.toString()).isEqualTo("completed");
+        assertThat(w.path("output").asString().strip().split("\n")).containsExactly("web", "1");
+        assertThat(daemon.network.namespacesOnHost()).as("only the instance's namespace").hasSize(1);
+
+        JsonNode auto = run(http, Map.of("image", IMAGE, "isolation", "auto", "network", "default", "cmd", "true"));
+        assertThat(auto.path("status").asString()).isEqualTo("completed");
+
+        // a gVisor instance serves on its network too: a container reaches it by name
+        Http.Reply gweb = http.postJson("/v1/instances?start=true", Map.of("name", "gweb", "image", IMAGE,
+                "isolation", "gvisor", "args", List.of("httpd", "-f", "-p", "80", "-h", "/etc")));
+        assertThat(gweb.status()).as(gweb.body()).isEqualTo(201);
+        assertThat(gweb.json().path("network").path("ipv4").asString()).startsWith("10.250.");
+        String gwebV4 = gweb.json().path("network").path("ipv4").asString();
+        Http.Reply client = http.postJson("/v1/workloads", Map.of("image", IMAGE, "isolation", "container",
+                "network", "default", "cmd", "nslookup gweb.vulcan | grep -c " + gwebV4 + "; "
+                        + "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + gwebV4 + " 80 | tail -1"));
+        assertThat(client.json().path("output").asString().strip().split("\n")).as(client.body())
+                .containsExactly("1", "gweb");
+    }
+
+    @Test
     void anInstanceLivesExecsAndSurvivesADaemonKill9() throws Exception {
         Http http = start();
         Http.Reply made = http.postJson("/v1/instances?start=true", Map.of("name", "gv-web", "image", IMAGE,

@@ -53,7 +53,7 @@ class NetworkCrashIT {
         ok(cli.run("create", "--name", "db", "--image", IMAGE, "--network", "back", "--start", "--", "sleep", "1000"));
         String webV4 = daemon.http().get("/v1/instances/web").json().path("network").path("ipv4").asString();
         Http.Reply workload = daemon.http().postJson("/v1/workloads/async", Map.of("runtime", "oci", "image", IMAGE,
-                "cmd", "sleep 1000", "network", "default", "resources", Map.of("timeout_s", 600)));
+                "cmd", "sleep 1000", "isolation", "container", "network", "default", "resources", Map.of("timeout_s", 600)));
         assertThat(workload.status()).as(workload.body()).isIn(200, 201, 202);
         String workloadId = workload.json().path("id").asString();
         await().atMost(Duration.ofSeconds(20)).until(() -> net.namespacesOnHost().size() == 4);

@@ -133,13 +133,13 @@ class NetworkIT {
     @Test
     void workloadsJoinANetworkOnlyWhenAsked() {
         List<String> before = net.namespacesOnHost();
-        Cli.Result joined = cli.run("run", "--image", IMAGE, "--network", "default", "--cmd",
+        Cli.Result joined = cli.run("run", "--image", IMAGE, "--isolation", "container", "--network", "default", "--cmd",
                 "ip -4 addr show eth0; cat /etc/resolv.conf; wget -q -O - http://web.vulcan/hostname");
         assertThat(joined.exit()).as(joined.err()).isZero();
         assertThat(joined.out()).contains("inet 10.250." + net.n() + ".", "nameserver " + net.gateway(), "web");
         assertThat(net.namespacesOnHost()).as("the workload's namespace is gone").isEqualTo(before);
 
-        Cli.Result none = cli.run("run", "--image", IMAGE, "--cmd", "ip -o link | grep -c -v ' lo:' || true");
+        Cli.Result none = cli.run("run", "--image", IMAGE, "--isolation", "container", "--cmd", "ip -o link | grep -c -v ' lo:' || true");
         assertThat(none.out().strip()).as("no network: loopback only").isEqualTo("0");
 
         Http.Reply isolate = daemon.http().postJson("/v1/workloads", Map.of("runtime", "javascript",

@@ -76,14 +76,8 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
             throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
         }
         Isolation isolation = isolation(post.isolation());
-        // gVisor sandboxes do not join networks yet (runsc must start inside the netns): none unless asked
-        String network = post.network() == null || post.network().isBlank()
-                ? (isolation == Isolation.GVISOR ? null : NetworkConfig.DEFAULT_NETWORK)
+        String network = post.network() == null || post.network().isBlank() ? NetworkConfig.DEFAULT_NETWORK
                 : post.network().equals("none") ? null : post.network();
-        if (network != null && isolation == Isolation.GVISOR) {
-            throw new InvalidException("network_not_supported", "isolation 'gvisor' cannot join a network yet:"
-                    + " use network none");
-        }
         List<PublishedPort> ports = post.ports() == null ? List.of()
                 : post.ports().stream().map(PublishedPort::parse).toList();
         if (network == null && !ports.isEmpty()) {

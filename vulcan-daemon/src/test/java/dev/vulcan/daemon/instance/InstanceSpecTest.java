@@ -74,11 +74,9 @@ class InstanceSpecTest {
         assertCode(withIsolation(base, "isolate"), "invalid_isolation");
         assertCode(withIsolation(base, "microvm"), "invalid_isolation");
         assertCode(withIsolation(base, "hyperv"), "invalid_isolation");
-        // gVisor sandboxes join no network yet: none by default, an explicit one is refused
-        assertThat(parse(withIsolation(base, "gvisor")).network()).isNull();
-        assertThat(parse(base).network()).isNotNull();
-        assertCode(new InstancesPost("a", "busybox:1", null, null, null, null, null, null, "default", null, "gvisor"),
-                "network_not_supported");
+        // both isolations join the default network unless told otherwise
+        assertThat(parse(withIsolation(base, "gvisor")).network()).isEqualTo("default");
+        assertThat(parse(base).network()).isEqualTo("default");
         assertThat(parse(new InstancesPost("a", "busybox:1", null, null, null, null, null, null, "none", null,
                 "gvisor")).network()).isNull();
     }

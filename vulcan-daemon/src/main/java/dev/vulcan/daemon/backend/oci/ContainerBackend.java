@@ -189,12 +189,13 @@ public final class ContainerBackend implements Backend {
     }
 
     /**
-     * crun and runc join the prepared netns through config.json. runsc is not wired yet: it must be started inside
-     * the netns ({@link OciRuntime#inNetns}, --network=host), which ContainerRun and conmon do not do yet.
+     * Workloads: crun and runc join the prepared netns through config.json; runsc is started inside it
+     * ({@link OciRuntime#inNetns}, --network=host: the sandbox uses that netns' host stack). gVisor instances do not
+     * join networks yet (their conmon-driven start is not netns-aware; InstanceSpec refuses it).
      */
     @Override
     public boolean joinsNetworks() {
-        return engine instanceof OciEngine.Native;
+        return true;
     }
 
     /** A read-only root always works; a user namespace where the probed runtime can do it (see detect). */

@@ -40,6 +40,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ContainerInstances implements InstanceDriver {
 
+    /** The network namespace path of the instance's current run, if it has one (see runtimeFor). */
+    private static final String NETNS_FILE = "netns";
+
     private static final Logger log = LoggerFactory.getLogger(ContainerInstances.class);
     private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(10);
     private static final Duration START_DEADLINE = Duration.ofSeconds(20);
@@ -132,9 +135,16 @@ public final class ContainerInstances implements InstanceDriver {
             ContainerSpec spec = spec(id, ref, launch, oci.kind());
             MemoryCgroup.limit(id, spec.resources().memoryBytes());
             bundles.build(bundle(id), layers, config, spec);
-            launchMonitor(id, oci);
+            Path netnsFile = dir.resolve(NETNS_FILE);
+            if (launch.network() == null) {
+                Files.deleteIfExists(netnsFile);
+            } else {
+                Files.writeString(netnsFile, launch.network().netns().toString());
+            }
+            OciRuntime creator = runtimeFor(id);
+            launchMonitor(id, creator, creator == oci ? root : dir);
             long pid = awaitCreated(id);
-            ProcessRunner.Result started = processes.run(oci.argv("start", id), COMMAND_DEADLINE);
+            ProcessRunner.Result started = processes.run(creator.argv("start", id), COMMAND_DEADLINE);
             if (started.exitCode() != 0) {
                 String why = runtimeError(id);
                 throw new IOException("the container did not start: " + (why.isEmpty() ? started.output().strip() : why));
@@ -162,9 +172,10 @@ public final class ContainerInstances implements InstanceDriver {
                 NO_TIMEOUT, false, mounts, launch.env(), ContainerSpec.Security.DEFAULT, launch.network());
     }
 
-    private void launchMonitor(String id, OciRuntime oci) throws IOException {
+    /** @param wrapperDir where conmon's runtime script goes: the shared root, or the instance's dir if it is its own */
+    private void launchMonitor(String id, OciRuntime oci, Path wrapperDir) throws IOException {
         Path dir = dir(id);
-        Path wrapper = runtimeWrapper(oci);
+        Path wrapper = runtimeWrapper(oci, wrapperDir);
         List<String> argv = List.of("conmon", "--api-version", "1", "-c", id, "-u", id, "-n", id,
                 "-r", wrapper.toString(), "--runtime-arg", "--log=" + dir.resolve("runtime.log"),
                 "-b", bundle(id).toString(),
@@ -187,12 +198,12 @@ public final class ContainerInstances implements InstanceDriver {
     }
 
     /** A script conmon can run as "the runtime": the probed runtime's argv prefix (crun may need a wrapper). */
-    private Path runtimeWrapper(OciRuntime oci) throws IOException {
+    private Path runtimeWrapper(OciRuntime oci, Path where) throws IOException {
         String script = "#!/bin/sh\nexec " + oci.command().stream().map(ContainerInstances::quote)
                 .collect(Collectors.joining(" ")) + " \"$@\"\n";
-        Path wrapper = root.resolve("runtime-" + Integer.toHexString(script.hashCode()));
+        Path wrapper = where.resolve("runtime-" + Integer.toHexString(script.hashCode()));
         if (!Files.exists(wrapper)) {
-            Path tmp = Files.createTempFile(root, "runtime", ".tmp",
+            Path tmp = Files.createTempFile(where, "runtime", ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.writeString(tmp, script);
             Files.move(tmp, wrapper, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -264,7 +275,7 @@ public final class ContainerInstances implements InstanceDriver {
 
     @Override
     public void signal(String id, String signal) throws IOException {
-        ProcessRunner.Result r = processes.run(runtime.get().argv("kill", id, signal), COMMAND_DEADLINE);
+        ProcessRunner.Result r = processes.run(runtimeFor(id).argv("kill", id, signal), COMMAND_DEADLINE);
         // "No such process": the container ended between our look and the kill; conmon records its exit next
         if (r.exitCode() != 0 && !r.output().contains("No such process") && state(id) instanceof RunState.Running) {
             throw new IOException("could not signal " + id + ": " + r.output().strip());
@@ -290,9 +301,9 @@ public final class ContainerInstances implements InstanceDriver {
         List<String> problems = new java.util.ArrayList<>();
         if (monitorAlive(id)) {
             // a lost run: its container is killed first, conmon then ends by itself
-            processes.run(runtime.get().argv("kill", id, "KILL"), COMMAND_DEADLINE);
+            processes.run(runtimeFor(id).argv("kill", id, "KILL"), COMMAND_DEADLINE);
         }
-        ContainerRun.forceDelete(runtime.get(), processes, id).ifPresent(problems::add);
+        ContainerRun.forceDelete(runtimeFor(id), processes, id).ifPresent(problems::add);
         try {
             bundles.mounts().unmount(bundle(id).resolve("rootfs"));
         } catch (IOException e) {
@@ -324,7 +335,20 @@ public final class ContainerInstances implements InstanceDriver {
 
     @Override
     public ExecProcess exec(String id, ExecSpec spec) throws IOException {
-        return execs().exec(id, spec);
+        OciRuntime oci = runtimeFor(id);
+        return oci == runtime.get() ? execs().exec(id, spec)
+                : new RuntimeExec(oci, processes, json, root.resolve("exec")).exec(id, spec);
+    }
+
+    /**
+     * The runtime for commands on instance {@code id}. runsc's sandbox answers on an abstract unix socket, which
+     * lives in the sandbox's network namespace: every runsc command on an instance with a network runs in that
+     * namespace while it exists (after it is gone, so is the sandbox). crun and runc: the runtime as it is.
+     */
+    private OciRuntime runtimeFor(String id) throws IOException {
+        OciRuntime oci = runtime.get();
+        String netns = readQuietly(dir(id).resolve(NETNS_FILE));
+        return netns.isEmpty() || !Files.exists(Path.of(netns)) ? oci : oci.inNetns(Path.of(netns));
     }
 
     private synchronized RuntimeExec execs() {

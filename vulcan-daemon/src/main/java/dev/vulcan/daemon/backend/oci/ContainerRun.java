@@ -95,7 +95,7 @@ public final class ContainerRun {
             // after our own cgroup writes (the warm-up holds the kernel's cgroup lock while it waits)
             try (CgroupWarmup.Start warm = cgroupWarmup.starting()) {
                 // the runtime's process is spawned while the bundle is built and waits for it (GatedRun)
-                gated = GatedRun.start(runtime, ContainerBackend.PROBE_BUSYBOX, bundle, spec.id());
+                gated = GatedRun.start(runtimeFor(spec), ContainerBackend.PROBE_BUSYBOX, bundle, spec.id());
                 try {
                     bundles.build(bundle, layers, config, spec);
                 } catch (IOException | RuntimeException e) {
@@ -179,11 +179,16 @@ public final class ContainerRun {
         }
     }
 
+    /** The runtime that starts this container: inside its network namespace for runsc (see OciRuntime#inNetns). */
+    private OciRuntime runtimeFor(ContainerSpec spec) {
+        return runtime.inNetns(spec.network() == null ? null : spec.network().netns());
+    }
+
     private Result execute(ContainerSpec spec, Path bundle, LogSink sink, java.util.Optional<GatedRun> gated)
             throws IOException {
         long start = System.nanoTime();
         Process p = gated.isPresent() ? gated.get().release()
-                : new ProcessBuilder(runtime.argv("run", "--bundle", bundle.toString(), spec.id()))
+                : new ProcessBuilder(runtimeFor(spec).argv("run", "--bundle", bundle.toString(), spec.id()))
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         Thread out = pump(p.getInputStream(), LogSink.Stream.STDOUT, sink);
         Thread err = pump(p.getErrorStream(), LogSink.Stream.STDERR, sink);

@@ -64,7 +64,7 @@ public sealed interface OciEngine {
 
         @Override
         public BackendTraits traits() {
-            return new BackendTraits("none; in a network namespace gVisor uses that namespace's host stack"
+            return new BackendTraits("CNI bridge networks; runsc runs inside the sandbox's netns and uses its host stack"
                     + " (--network=host: its own netstack fails on this kernel)",
                     "overlayfs on image layers, served to the sandbox by gVisor's gofer",
                     "gVisor user-space kernel (Sentry) under host seccomp, plus namespaces + cgroups: the host"
