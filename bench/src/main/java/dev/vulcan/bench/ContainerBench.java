@@ -45,10 +45,7 @@ public final class ContainerBench {
         int rounds = quick ? 1 : 3;
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         JsonMapper json = Json.mapper();
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("date", Instant.now().toString());
-        report.put("machine", Machine.describe());
-        report.put("load_average_at_start", Machine.loadAverage());
+        Map<String, Object> report = Machine.startReport();
 
         Path work = Files.createTempDirectory("vulcan-bench-oci");
         Map<String, Samples> rows = new LinkedHashMap<>();
@@ -103,17 +100,7 @@ public final class ContainerBench {
                 }
                 variants.put("  wrapper alone: unshare + sh + umount, exec true", () -> RawRuns.wrapperOnce(crun.command()));
                 variants.put("  plain exec of true (process spawn from Java)", () -> RawRuns.wrapperOnce(List.of()));
-                Map<String, List<Double>> seq = new LinkedHashMap<>();
-                variants.keySet().forEach(name -> seq.put(name, new ArrayList<>()));
-                List<String> order = new ArrayList<>(variants.keySet());
-                java.util.Random random = new java.util.Random(42);
-                for (int i = 0; i < runs; i++) {
-                    java.util.Collections.shuffle(order, random);
-                    for (String name : order) {
-                        seq.get(name).add(variants.get(name).call());
-                    }
-                }
-                seq.forEach((name, ms) -> rows.put(name, new Samples(ms)));
+                rows.putAll(Rounds.shuffled(variants, runs, "container bench"));
                 Map<String, Double> backendMs = PhaseLog.backendMsById(daemon.log(), json);
                 List<Double> outside = new ArrayList<>();
                 api.latencyById().forEach((id, ms) -> {
@@ -194,12 +181,7 @@ public final class ContainerBench {
         }
         report.put("figures", figures);
         report.put("notes", notes);
-        report.put("load_average_at_end", Machine.loadAverage());
-        Path out = home.resolve("bench/results");
-        Files.createDirectories(out);
-        Path file = out.resolve("container-" + Instant.now().toString().replace(":", "") + ".json");
-        Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        System.out.println("wrote " + file);
+        Machine.writeReport(home, "container", report, json);
     }
 
     /** rounds of n requests at once through one daemon's API. */

@@ -36,14 +36,11 @@ public final class GvisorBench {
         int warmUp = quick ? 3 : 10;
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         JsonMapper json = Json.mapper();
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("date", Instant.now().toString());
-        report.put("machine", Machine.describe());
-        report.put("load_average_at_start", Machine.loadAverage());
+        Map<String, Object> report = Machine.startReport();
         Map<String, Samples> rows = new LinkedHashMap<>();
         Path work = Files.createTempDirectory("vulcan-bench-gvisor");
         Path runscRoot = Files.createDirectories(work.resolve("runsc-root"));
-        try (RawBundles raw = RawBundles.prepare(work.resolve("raw"), busyboxArchive(home, work), json);
+        try (RawBundles raw = RawBundles.prepare(work.resolve("raw"), ContainerBench.busyboxArchive(home, work), json);
                 DaemonUnderTest daemon = DaemonUnderTest.start(home);
                 KeepAliveConnection client = new UnixHttpClient(daemon.socket()).keepAlive()) {
             HttpResponse imported = client.send(HttpRequest.post("/v1/images/import", "application/json",
@@ -71,20 +68,7 @@ public final class GvisorBench {
             for (int i = 0; i < warmUp; i++) {
                 for (var v : variants.values()) v.call();
             }
-            Map<String, List<Double>> ms = new LinkedHashMap<>();
-            variants.keySet().forEach(name -> ms.put(name, new ArrayList<>()));
-            List<String> order = new ArrayList<>(variants.keySet());
-            java.util.Random random = new java.util.Random(42);
-            for (int i = 0; i < runs; i++) {
-                java.util.Collections.shuffle(order, random);
-                for (String name : order) {
-                    ms.get(name).add(variants.get(name).call());
-                }
-                if ((i + 1) % 10 == 0) {
-                    System.out.printf("gvisor bench: %d/%d rounds%n", i + 1, runs);
-                }
-            }
-            ms.forEach((name, samples) -> rows.put(name, new Samples(samples)));
+            rows.putAll(Rounds.shuffled(variants, runs, "gvisor bench"));
         } finally {
             new ProcessRunner.Native().run(List.of("runsc", "--root=" + runscRoot, "list"), java.time.Duration.ofSeconds(10));
             DaemonUnderTest.deleteTree(work);
@@ -107,12 +91,7 @@ public final class GvisorBench {
                 ratio <= 1.3 ? "met" : "missed");
         report.put("figures", figures);
         report.put("ratio_api_to_raw_runsc_p50", ratio);
-        report.put("load_average_at_end", Machine.loadAverage());
-        Path out = home.resolve("bench/results");
-        Files.createDirectories(out);
-        Path file = out.resolve("gvisor-" + Instant.now().toString().replace(":", "") + ".json");
-        Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(report));
-        System.out.println("wrote " + file);
+        Machine.writeReport(home, "gvisor", report, json);
     }
 
     private static JsonNode gvisorBackend(KeepAliveConnection client, JsonMapper json) throws Exception {
@@ -137,10 +116,4 @@ public final class GvisorBench {
         return ms;
     }
 
-    private static Path busyboxArchive(Path home, Path work) throws Exception {
-        Path archive = work.resolve("busybox.oci.tar");
-        new ProcessRunner.Native().check(List.of(home.resolve("scripts/busybox-image").toString(), archive.toString(),
-                ContainerBench.IMAGE));
-        return archive;
-    }
 }

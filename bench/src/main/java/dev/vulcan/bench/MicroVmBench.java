@@ -40,10 +40,7 @@ public final class MicroVmBench {
         Path home = Path.of(System.getProperty("vulcan.home", ".")).toAbsolutePath().normalize();
         Path vmImages = Path.of(System.getenv().getOrDefault("VULCAN_VM_IMAGES", "/var/cache/vulcan/vm"));
         JsonMapper json = Json.mapper();
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("date", Instant.now().toString());
-        report.put("machine", Machine.describe());
-        report.put("load_average_at_start", Machine.loadAverage());
+        Map<String, Object> report = Machine.startReport();
         Path work = Files.createTempDirectory("vulcan-bench-vm");
         AtomicInteger ids = new AtomicInteger();
         try {
