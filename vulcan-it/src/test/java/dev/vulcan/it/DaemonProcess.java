@@ -33,6 +33,8 @@ final class DaemonProcess implements AutoCloseable {
         this.socket = stateDir.resolve("vulcan.sock");
         this.port = freePort();
         this.log = stateDir.resolveSibling(stateDir.getFileName() + "-daemon.log");
+        // tests that only stop their daemon still leave no bridge or chain behind once the test JVM ends
+        Runtime.getRuntime().addShutdownHook(new Thread(network::removeFromHost));
     }
 
     static DaemonProcess start(Path stateDir) {

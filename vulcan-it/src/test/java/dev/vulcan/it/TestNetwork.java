@@ -21,8 +21,19 @@ record TestNetwork(int n) {
         if (n < 100 || n > 249) throw new IllegalArgumentException("test network numbers are 100-249");
     }
 
+    /**
+     * The next layout whose subnets no host route uses yet: a bridge left by an earlier run (a daemon killed before
+     * its test could clean up) would otherwise route this layout's traffic to itself.
+     */
     static TestNetwork next() {
-        return new TestNetwork(100 + Math.floorMod(NEXT.getAndIncrement(), 150));
+        String routes = output("ip", "-4", "route", "show");
+        for (int attempt = 0; attempt < 150; attempt++) {
+            TestNetwork candidate = new TestNetwork(100 + Math.floorMod(NEXT.getAndIncrement(), 150));
+            if (!routes.contains("10.250." + candidate.n() + ".0/") && !routes.contains("10." + candidate.n() + ".")) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("every test network layout is in use on this host: " + routes);
     }
 
     String prefix() {
