@@ -144,7 +144,7 @@ public final class WorkloadService implements AutoCloseable {
             if (!(e instanceof BackendUnavailableException)) {
                 log.atError().setCause(e).addKeyValue("id", record.id()).log("backend failed to start a workload");
             }
-            detach(record.id());
+            if (sandbox.network() != null) detach(record.id());
             WorkloadRecord failed = record.failedBeforeStart(why, e.getMessage(), clock.instant());
             repository.update(failed);
             logs.close(record.id());
@@ -154,9 +154,10 @@ public final class WorkloadService implements AutoCloseable {
         }
         metrics.workloadStarted(used.wire(), spec.runtime().wire());
         running.put(record.id(), new Running(record, execution, done));
+        boolean networked = sandbox.network() != null;
         execution.outcome().whenComplete((outcome, error) -> {
             observeStart(record, execution, startedNanos);
-            finish(record, outcome, error, done);
+            finish(record, networked, outcome, error, done);
         });
         return new Submitted(record, done);
     }
@@ -187,14 +188,16 @@ public final class WorkloadService implements AutoCloseable {
     /** A workload as just started, and its final record to come. */
     public record Submitted(WorkloadRecord record, CompletableFuture<WorkloadRecord> done) {}
 
-    private void finish(WorkloadRecord record, Outcome outcome, Throwable error, CompletableFuture<WorkloadRecord> done) {
+    /** @param networked whether the workload joined a network (only then is there anything to take down) */
+    private void finish(WorkloadRecord record, boolean networked, Outcome outcome, Throwable error,
+            CompletableFuture<WorkloadRecord> done) {
         if (outcome == null) {
             outcome = new Outcome.Failed("internal", "backend error: " + error, null,
                     Duration.between(record.startedAt(), clock.instant()));
         }
         WorkloadRecord ended = record.finished(outcome, clock.instant());
         try {
-            detach(record.id());
+            if (networked) detach(record.id());
             repository.update(ended);
         } finally {
             running.remove(record.id());

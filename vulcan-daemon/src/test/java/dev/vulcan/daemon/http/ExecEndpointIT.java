@@ -15,7 +15,6 @@ import dev.vulcan.daemon.backend.oci.RunningContainer;
 import dev.vulcan.daemon.backend.oci.RuntimeExec;
 import dev.vulcan.daemon.error.ConflictException;
 import dev.vulcan.daemon.error.NotFoundException;
-import dev.vulcan.daemon.metrics.Metrics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,16 +58,8 @@ class ExecEndpointIT {
         };
         Router router = new Router();
         new ExecEndpoint(target, JSON).register(router);
-        // the same thread setup as ApiServer: each request on its own virtual thread
-        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
-        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(threads);
-        UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
         Path socket = dir.resolve("api.sock");
-        unix.setUnixDomainPath(socket);
-        server.addConnector(unix);
-        server.setHandler(new ApiHandler(router, new BearerAuth(null), new Metrics(), JSON, 1 << 20));
-        server.start();
+        server = RouterServer.start(router, socket, JSON);
         client = new UnixHttpClient(socket);
     }
 

@@ -6,7 +6,6 @@ import dev.vulcan.api.Json;
 import dev.vulcan.cli.http.HttpRequest;
 import dev.vulcan.cli.http.HttpResponse;
 import dev.vulcan.cli.http.UnixHttpClient;
-import dev.vulcan.daemon.metrics.Metrics;
 import dev.vulcan.daemon.net.IpPrefix;
 import dev.vulcan.daemon.net.subtree.NodeSubtree;
 import dev.vulcan.daemon.net.subtree.Routes;
@@ -21,11 +20,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,15 +59,8 @@ class SubtreeEndpointsTest {
                 "vulcan0", Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
         Router router = new Router();
         new SubtreeEndpoints(allocator).register(router);
-        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
-        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(threads);
-        UnixDomainServerConnector unix = new UnixDomainServerConnector(server, new HttpConnectionFactory());
         Path socket = dir.resolve("api.sock");
-        unix.setUnixDomainPath(socket);
-        server.addConnector(unix);
-        server.setHandler(new ApiHandler(router, new BearerAuth(null), new Metrics(), JSON, 1 << 20));
-        server.start();
+        server = RouterServer.start(router, socket, JSON);
         client = new UnixHttpClient(socket);
     }
 
