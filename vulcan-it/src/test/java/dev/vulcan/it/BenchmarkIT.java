@@ -42,9 +42,7 @@ class BenchmarkIT {
     static void start() {
         daemon = DaemonProcess.start(temp.resolve("state"));
         http = daemon.http();
-        for (JsonNode backend : http.get("/v1/backends").json()) {
-            if (backend.get("available").asBoolean()) available.add(backend.get("isolation").asString());
-        }
+        available.addAll(daemon.availableBackends());
     }
 
     @AfterAll

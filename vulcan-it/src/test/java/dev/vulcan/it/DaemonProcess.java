@@ -93,6 +93,15 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** The isolations this daemon's /v1/backends reports available. */
+    List<String> availableBackends() {
+        List<String> available = new ArrayList<>();
+        for (var backend : http().get("/v1/backends").json()) {
+            if (backend.get("available").asBoolean()) available.add(backend.get("isolation").asString());
+        }
+        return available;
+    }
+
     Http http() {
         return http;
     }

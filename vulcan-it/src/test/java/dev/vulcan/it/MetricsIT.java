@@ -33,11 +33,7 @@ class MetricsIT {
     static void start() {
         daemon = DaemonProcess.start(temp.resolve("state"));
         http = daemon.http();
-        for (JsonNode backend : http.get("/v1/backends").json()) {
-            if (backend.get("available").asBoolean()) {
-                available.add(backend.get("isolation").asString());
-            }
-        }
+        available.addAll(daemon.availableBackends());
         if (available.contains("container") || available.contains("gvisor")) {
             BusyboxImage.importInto(http, temp, IMAGE);
         }
