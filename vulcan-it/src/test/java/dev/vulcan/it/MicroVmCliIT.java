@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -59,11 +58,7 @@ class MicroVmCliIT extends SharedDaemon {
     @Test
     void anImageOfTheStoreRunsInItsOwnRootfs() throws Exception {
         String image = "it/vm-busybox:1";
-        Path archive = temp.resolve("vm-busybox.oci.tar");
-        Cli.Result built = Cli.exec(List.of(Repo.root().resolve("scripts/busybox-image").toString(), archive.toString(), image), temp);
-        assertThat(built.exit()).as(built.err()).isZero();
-        Http.Reply imported = http.postJson("/v1/images/import", Map.of("path", archive.toString(), "name", image));
-        assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+        BusyboxImage.importInto(http, temp, image);
 
         Cli.Result r = cli.run("run", "--isolation", "microvm", "--image", image, "--cmd",
                 "test -d /proc/1 && test ! -e /init && echo in-image; echo x > /etc/written; cat /etc/written; uname -r", "-o", "json");
