@@ -20,7 +20,11 @@ import tools.jackson.databind.json.JsonMapper;
  * Decides KVM or TCG by booting the real guest under KVM with a deadline: /dev/kvm existing proves
  * nothing (a paravirtual nested KVM, kvm-pvm, hangs stock kernels silently, and QEMU aborts on its
  * MSRs with {@code -cpu host}). The verdict is cached in the state dir, keyed by the VMM version,
- * the boot image and the host kernel, so the probe's cost (up to the deadline) is paid once.
+ * the boot image (its manifest id and the size and mtime of its kernel and initramfs, so a file
+ * replaced in place is noticed) and the host kernel, so the probe's cost (up to the deadline) is paid once.
+ * A TCG verdict is only given once a guest answered under TCG: a corrupt kernel or initramfs fails
+ * the probe (the backend is then unavailable, with the guest's console in the reason) instead of
+ * failing every workload later.
  */
 public final class AcceleratorProbe {
 
@@ -32,15 +36,21 @@ public final class AcceleratorProbe {
     private final Path kvmDevice;
     private final JsonMapper json;
     private final Duration deadline;
+    private final Duration tcgDeadline;
 
-    /** stateDir holds the cached verdict and the probe VM's run dir. */
-    public AcceleratorProbe(VmDriver driver, VmImage image, Path stateDir, Path kvmDevice, JsonMapper json, Duration deadline) {
+    /**
+     * stateDir holds the cached verdict and the probe VM's run dir; deadline bounds the KVM attempt,
+     * tcgDeadline the boot that confirms a TCG verdict (emulated boots take seconds).
+     */
+    public AcceleratorProbe(VmDriver driver, VmImage image, Path stateDir, Path kvmDevice, JsonMapper json, Duration deadline,
+            Duration tcgDeadline) {
         this.driver = driver;
         this.image = image;
         this.stateDir = stateDir;
         this.kvmDevice = kvmDevice;
         this.json = json;
         this.deadline = deadline;
+        this.tcgDeadline = tcgDeadline;
     }
 
     public Path cacheFile() {
@@ -55,6 +65,9 @@ public final class AcceleratorProbe {
             return cached;
         }
         Accelerator verdict = boot();
+        if (verdict instanceof Accelerator.Tcg tcg) {
+            verdict = verifyTcg(tcg);
+        }
         Files.createDirectories(stateDir);
         Path tmp = stateDir.resolve("accelerator.json.tmp");
         Files.write(tmp, json.writeValueAsBytes(json.createObjectNode().put("key", key)
@@ -86,12 +99,43 @@ public final class AcceleratorProbe {
         String hostKernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-                    String.join("\n", driver.version(), image.id(), hostKernel, kvmDevice.toString())
+                    String.join("\n", driver.version(), image.id(), stamp(image.kernel()), stamp(image.initramfs()),
+                            hostKernel, kvmDevice.toString())
                             .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    private static String stamp(Path file) throws IOException {
+        return Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
+    }
+
+    /** Boots the guest under TCG: the verdict stands only if it answers; otherwise the image is broken. */
+    private Accelerator verifyTcg(Accelerator.Tcg verdict) throws IOException {
+        String id = "tcg-probe-" + ProcessHandle.current().pid();
+        VmSpec spec = new VmSpec(id, image, verdict, 1, 128, stateDir.resolve(id), List.of());
+        VmDriver.Running vm;
+        try {
+            vm = driver.launch(spec, tcgDeadline);
+        } catch (IOException e) {
+            throw doesNotBoot(e.getMessage(), e);
+        }
+        // the console goes with the run dir when the VM closes: read it before
+        try (vm) {
+            try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), tcgDeadline)) {
+                return verdict;
+            } catch (AgentException e) {
+                throw doesNotBoot(e.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage() + "; "
+                        + vm.diagnostics(), e);
+            }
+        }
+    }
+
+    private IOException doesNotBoot(String why, Exception cause) {
+        return new IOException("the boot image " + image.kernel().getParent() + " does not boot under TCG (" + why
+                + "); rebuild it with scripts/vm-images --force", cause);
     }
 
     private Accelerator boot() {

@@ -160,7 +160,7 @@ public final class MicroVmBackend implements Backend {
             VmImage image = VmImage.load(config.imageDir(), json);
             driver = QemuDriver.create(config.qemuBinary(), TscFrequency.host(), json, new ProcessRunner.Native());
             Accelerator accelerator = new AcceleratorProbe(driver, image, config.stateDir(), Path.of("/dev/kvm"), json,
-                    config.kvmProbe()).probe();
+                    config.kvmProbe(), config.boot()).probe();
             ready = new Ready(driver, image, accelerator);
             Map<String, String> details = new LinkedHashMap<>();
             details.put("accelerator", accelerator.name());

@@ -59,7 +59,8 @@ class MicroVmIT {
     }
 
     private static AcceleratorProbe probe() {
-        return new AcceleratorProbe(driver, image, shared.resolve("accel"), Path.of("/dev/kvm"), JSON, Duration.ofSeconds(20));
+        return new AcceleratorProbe(driver, image, shared.resolve("accel"), Path.of("/dev/kvm"), JSON, Duration.ofSeconds(20),
+                Duration.ofSeconds(120));
     }
 
     @AfterAll
@@ -204,6 +205,28 @@ class MicroVmIT {
         try (var files = Files.list(shared.resolve("accel"))) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("accelerator.json");
         }
+    }
+
+    @Test
+    void aKernelCorruptedInPlaceIsProbedAgainAndFailsTheProbeWithTheConsole() throws IOException {
+        Path copy = Files.createDirectories(shared.resolve("corrupt-image"));
+        for (String name : List.of("image.json", image.kernel().getFileName().toString(), image.initramfs().getFileName().toString())) {
+            Files.copy(image.kernel().resolveSibling(name), copy.resolve(name));
+        }
+        VmImage copied = VmImage.load(copy, JSON);
+        Path state = shared.resolve("corrupt-accel");
+        AcceleratorProbe good = new AcceleratorProbe(driver, copied, state, Path.of("/dev/kvm"), JSON, Duration.ofSeconds(5), BOOT);
+        assertThat(good.probe().name()).isEqualTo(accelerator.name());
+
+        // the same manifest, a kernel that is no kernel: the cached verdict must not hide it
+        byte[] garbage = new byte[64 * 1024];
+        new java.util.Random(7).nextBytes(garbage);
+        Files.write(copied.kernel(), garbage);
+        AcceleratorProbe again = new AcceleratorProbe(driver, copied, state, Path.of("/dev/kvm"), JSON, Duration.ofSeconds(5), BOOT);
+        assertThatThrownBy(again::probe).isInstanceOf(IOException.class)
+                .hasMessageContaining("does not boot").hasMessageContaining("scripts/vm-images --force");
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(state.toString())))
+                .isEmpty();
     }
 
     private static void assertNothingLeft(VmDriver.Running vm) {
