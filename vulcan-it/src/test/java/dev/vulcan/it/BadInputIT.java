@@ -39,6 +39,7 @@ class BadInputIT extends SharedDaemon {
             cmd without an image       | {"runtime":"node","code":"export default 1","cmd":"true"}          | 400 | invalid_request
             bad image reference        | {"image":"Not A Ref!!","cmd":"true"}                               | 400 | invalid_reference
             unknown image              | {"image":"it/never-imported:1","cmd":"true"}                       | 404 | image_not_found
+            unknown image in a microVM | {"image":"it/never-imported:1","cmd":"true","isolation":"microvm"}  | 404 | image_not_found
             """)
     void requestFaultsAreRejectedAndRecordNothing(String name, String body, int status, String code) {
         long before = total();
