@@ -40,9 +40,12 @@ class MicroVmNetworkIT {
         daemon = DaemonProcess.start(temp.resolve("state"));
         net = daemon.network;
         cli = new Cli(daemon.socket);
-        if (!daemon.availableBackends().contains("microvm")) {
-            Tools.require(Path.of("/nonexistent/microvm"), "a working microvm backend (QEMU and scripts/vm-images): "
-                    + daemon.http().get("/v1/backends").body());
+        boolean microvm = daemon.availableBackends().contains("microvm");
+        String why = "the microvm backend is unavailable (QEMU and scripts/vm-images): " + daemon.http().get("/v1/backends").body();
+        if (Repo.inCi()) {
+            assertThat(microvm).as(why).isTrue();
+        } else {
+            org.junit.jupiter.api.Assumptions.assumeTrue(microvm, why);
         }
         BusyboxImage.importInto(daemon.http(), temp, IMAGE);
         peer = new PeerNamespace(net);
