@@ -126,6 +126,11 @@ public final class MicroVmBackend implements Backend {
         return Set.of(Runtime.SHELL, Runtime.PYTHON, Runtime.JAVASCRIPT, Runtime.OCI);
     }
 
+    /** Puts VMs on networks: instance VMs use the same one as workloads (MicroVmInstances). */
+    VmNetwork network() {
+        return network;
+    }
+
     /** The VM runs in the sandbox's namespace on a TAP tied to its CNI interface ({@link VmNetwork}). */
     @Override
     public boolean joinsNetworks() {
