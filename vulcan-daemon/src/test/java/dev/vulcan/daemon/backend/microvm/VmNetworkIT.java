@@ -177,6 +177,11 @@ class VmNetworkIT {
         NetworkJoin peer = attach("peer", RuntimeConfig.NONE);
         Path www = Files.createDirectories(dir.resolve("www"));
         Files.writeString(www.resolve("greeting"), "hello from the peer\n");
+        // large enough for full-sized and offloaded (GSO) frames through the TAP and the redirects
+        byte[] big = new byte[3 * 1024 * 1024];
+        ThreadLocalRandom.current().nextBytes(big);
+        Files.write(www.resolve("big"), big);
+        String bigMd5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(big));
         Process server = new ProcessBuilder("nsenter", "--net=" + peer.netns(), "busybox", "httpd", "-f", "-p", "8080",
                 "-h", www.toString()).redirectErrorStream(true).start();
         int hostPort = ThreadLocalRandom.current().nextInt(20000, 30000);
@@ -204,6 +209,8 @@ class VmNetworkIT {
                 assertThat(run(agent, "wget -q -O - http://" + peerV4 + ":8080/greeting;"
                         + " wget -q -O - http://[" + peerV6 + "]:8080/greeting"))
                         .isEqualTo("hello from the peer\nhello from the peer\n");
+                assertThat(run(agent, "wget -q -O - http://" + peerV4 + ":8080/big | md5sum")).startsWith(bigMd5);
+                String guestMd5 = run(agent, "head -c 3000000 /dev/urandom > /etc/big && md5sum /etc/big").substring(0, 32);
 
                 // inbound: a server in the guest, reached from the peer and from the host through the published port
                 CompletableFuture<CommandResult> httpd = CompletableFuture.supplyAsync(() -> {
@@ -216,6 +223,8 @@ class VmNetworkIT {
                 }, r -> Thread.ofVirtual().start(r));
                 await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> HOST.check(List.of("nsenter",
                         "--net=" + peer.netns(), "curl", "-s", "-f", "-m", "5", "http://" + vmV4 + "/hostname")).equals("vm\n"));
+                assertThat(HOST.check(List.of("sh", "-c", "nsenter --net=" + peer.netns() + " curl -s -f -m 20 http://" + vmV4
+                        + "/big | md5sum"))).as("3 MB out of the guest").startsWith(guestMd5);
                 assertThat(HOST.check(List.of("curl", "-s", "-f", "-m", "5", "http://10.250." + n + ".1:" + hostPort + "/hostname")))
                         .isEqualTo("vm\n");
                 agent.signal(9, COMMAND);
