@@ -153,9 +153,14 @@ public final class NetworkBench {
 
     /** The bench daemon's bridge and chains: it is a node of its own and leaves them, as every node does. */
     private static void removeNodeNetworks(ProcessRunner processes) throws Exception {
+        removeNodeNetworks(processes, PREFIX);
+    }
+
+    /** The same for a bench daemon started with {@code --network-prefix prefix}. */
+    static void removeNodeNetworks(ProcessRunner processes, String prefix) throws Exception {
         java.time.Duration deadline = java.time.Duration.ofSeconds(30);
-        processes.run(List.of("ip", "link", "delete", PREFIX + "0"), deadline);
-        String chain = PREFIX.toUpperCase(java.util.Locale.ROOT);
+        processes.run(List.of("ip", "link", "delete", prefix + "0"), deadline);
+        String chain = prefix.toUpperCase(java.util.Locale.ROOT);
         for (String tool : List.of("iptables", "ip6tables")) {
             processes.run(List.of(tool, "-w", "-D", "FORWARD", "-j", chain + "-FORWARD"), deadline);
             processes.run(List.of(tool, "-w", "-F", chain + "-FORWARD"), deadline);
@@ -167,7 +172,7 @@ public final class NetworkBench {
     }
 
     /** The same CNI chain the daemon uses, on a bridge of its own, invoked directly. */
-    private record RawCni(Cni cni, CniConfigList conf, NetworkNamespaces namespaces, Bridges bridges) {
+    record RawCni(Cni cni, CniConfigList conf, NetworkNamespaces namespaces, Bridges bridges) {
         record Timing(double netnsMs, double addDelMs) {}
 
         static RawCni prepare(Path work, ProcessRunner processes) throws Exception {

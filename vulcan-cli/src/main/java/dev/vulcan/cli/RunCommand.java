@@ -48,7 +48,7 @@ final class RunCommand extends Subcommand {
         spec.addOption(Specs.flag(new String[] {"--userns"},
                 "run container root as an unprivileged uid range on the host (user namespace)"));
         spec.addOption(Specs.option("--network", String.class, "NETWORK",
-                "a network for the container to join (default: none, only loopback)"));
+                "a network for the container or microVM to join (default: none, only loopback)"));
         spec.addOption(Specs.flag(new String[] {"--async"}, "start the workload and print its id without waiting"));
     }
 

@@ -14,7 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * kill -9 of the daemon while microVM workloads boot and run: their QEMUs die with it (parent-death
- * signal), and the restarted daemon fails the workloads and sweeps their run dirs and disk overlays.
+ * signal), and the restarted daemon fails the workloads and sweeps their run dirs and disk overlays, and the
+ * networked one's namespace (with its TAP).
  */
 class MicroVmCrashIT {
 
@@ -31,7 +32,8 @@ class MicroVmCrashIT {
             Cli.Result image = cli.run("run", "--async", "--isolation", "microvm", "--image", "it/crash-vm:1",
                     "--cmd", "sleep 600", "--timeout", "900");
             assertThat(image.exit()).as(image.err()).isZero();
-            Cli.Result shell = cli.run("run", "--async", "--isolation", "microvm", "--runtime", "shell",
+            // one of them on a network: its QEMU runs inside the workload's namespace, with a TAP there
+            Cli.Result shell = cli.run("run", "--async", "--isolation", "microvm", "--runtime", "shell", "--network", "default",
                     "--code", "sleep 600", "--timeout", "900");
             assertThat(shell.exit()).as(shell.err()).isZero();
             List<String> ids = List.of(image.out().strip(), shell.out().strip());
@@ -54,6 +56,7 @@ class MicroVmCrashIT {
             }
             assertThat(runs).isEmptyDirectory();
             assertThat(qemus(runs)).isEmpty();
+            assertThat(daemon.network.namespacesOnHost()).as("the networked VM's namespace, TAP and all").isEmpty();
 
             // and the backend works again after the sweep
             Cli.Result after = cli.run("run", "--isolation", "microvm", "--runtime", "shell", "--code", "echo back");

@@ -92,7 +92,7 @@ public final class SandboxAttachments implements SandboxNetworking {
             return new NetworkJoin(recorded.netns(), hostname, List.of(
                     new InstanceDriver.Mount(dir.resolve(SandboxFiles.RESOLV_CONF), "/etc/resolv.conf", true),
                     new InstanceDriver.Mount(dir.resolve(SandboxFiles.HOSTS), "/etc/hosts", true),
-                    new InstanceDriver.Mount(dir.resolve(SandboxFiles.HOSTNAME), "/etc/hostname", true)));
+                    new InstanceDriver.Mount(dir.resolve(SandboxFiles.HOSTNAME), "/etc/hostname", true)), nic(result));
         } catch (IOException | RuntimeException e) {
             try {
                 takeDown(recorded);
@@ -200,6 +200,30 @@ public final class SandboxAttachments implements SandboxNetworking {
                         + " is in use by another program on this host");
             }
         }
+    }
+
+    /**
+     * The sandbox-side interface of a CNI result (what a microVM guest takes over), or null when the result
+     * names none with a MAC.
+     */
+    public static NetworkJoin.Nic nic(CniResult result) {
+        for (int i = 0; i < result.interfaces().size(); i++) {
+            CniResult.Interface iface = result.interfaces().get(i);
+            if (iface.sandbox() == null || iface.mac() == null || !iface.name().equals(IF_NAME)) {
+                continue;
+            }
+            List<NetworkJoin.Address> addresses = new ArrayList<>();
+            List<InetAddress> gateways = new ArrayList<>();
+            for (CniResult.IpConfig ip : result.ips()) {
+                if (ip.interfaceIndex() != null && ip.interfaceIndex() != i) {
+                    continue;
+                }
+                addresses.add(new NetworkJoin.Address(ip.ip(), ip.prefixLength()));
+                ip.gatewayAddress().ifPresent(gateways::add);
+            }
+            return new NetworkJoin.Nic(iface.name(), iface.mac(), addresses, gateways);
+        }
+        return null;
     }
 
     private static dev.vulcan.daemon.net.cni.Attachment cniAttachment(Attachment a) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vulcan.daemon.backend.InstanceDriver;
 import dev.vulcan.daemon.backend.NetworkJoin;
+import dev.vulcan.daemon.net.cni.CniResult;
 import dev.vulcan.daemon.error.ConflictException;
 import dev.vulcan.daemon.error.InvalidException;
 import dev.vulcan.daemon.error.NotFoundException;
@@ -94,6 +95,28 @@ class SandboxAttachmentsTest {
     }
 
     @Test
+    void theNicIsTheSandboxSideInterfaceOfABridgeResultWithItsOwnAddressesOnly() {
+        // the bridge plugin's real shape: the bridge and the host-side veth first, eth0 (in the sandbox) last
+        CniResult result = CniResult.parse(tools.jackson.databind.json.JsonMapper.builder().build().readTree("""
+                {"cniVersion": "1.0.0",
+                 "interfaces": [{"name": "vt0", "mac": "02:76:74:00:00:01"}, {"name": "veth1", "mac": "aa:bb:cc:dd:ee:ff"},
+                                {"name": "eth0", "mac": "0A:58:C6:12:00:05", "sandbox": "/run/netns/vt-s9"}],
+                 "ips": [{"address": "198.18.0.5/24", "gateway": "198.18.0.1", "interface": 2},
+                         {"address": "10.9.9.9/8", "interface": 1},
+                         {"address": "fd00:9a00::1005/64", "gateway": "fd00:9a00::1", "interface": 2}]}
+                """));
+        NetworkJoin.Nic nic = SandboxAttachments.nic(result);
+        assertThat(nic.name()).isEqualTo("eth0");
+        assertThat(nic.mac()).isEqualTo("0A:58:C6:12:00:05");
+        assertThat(nic.addresses()).containsExactly(new NetworkJoin.Address(dev.vulcan.daemon.net.IpPrefix.literal("198.18.0.5"), 24),
+                new NetworkJoin.Address(dev.vulcan.daemon.net.IpPrefix.literal("fd00:9a00::1005"), 64));
+        assertThat(nic.gateways()).hasSize(2);
+        assertThat(SandboxAttachments.nic(CniResult.parse(tools.jackson.databind.json.JsonMapper.builder().build()
+                .readTree("{\"interfaces\": [{\"name\": \"eth0\", \"sandbox\": \"/run/netns/x\"}]}"))))
+                .as("no MAC, no NIC").isNull();
+    }
+
+    @Test
     void attachRecordsTheSandboxMakesItsNamespaceAndFilesAndReturnsTheJoin() throws IOException {
         NetworkJoin join = attachments.attach("s1", "default", "Web", true, ports("8080:80", "127.0.0.1:5353:53/udp"));
 
@@ -110,6 +133,13 @@ class SandboxAttachmentsTest {
                 .contains("fd00:9a00::1002\tWeb.vulcan Web\n");
         assertThat(Files.readString(files.resolve("hostname"))).isEqualTo("Web\n");
         assertThat(namespaces.names).containsExactly("vt-s1");
+        assertThat(join.nic()).as("what a microVM guest takes over").isNotNull();
+        assertThat(join.nic().mac()).isEqualTo("02:00:00:00:00:01");
+        assertThat(join.nic().addresses()).extracting(NetworkJoin.Address::ip)
+                .containsExactly(InetAddress.getByName("198.18.0.2"), InetAddress.getByName("fd00:9a00::1002"));
+        assertThat(join.nic().addresses().get(1).prefixLength()).isEqualTo(64);
+        assertThat(join.nic().gateways())
+                .containsExactly(InetAddress.getByName("198.18.0.1"), InetAddress.getByName("fd00:9a00::1"));
 
         Attachment a = attachments.attachment("s1").orElseThrow();
         assertThat(a.network()).isEqualTo("default");

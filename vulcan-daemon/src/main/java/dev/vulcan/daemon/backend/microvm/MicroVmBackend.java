@@ -72,6 +72,7 @@ public final class MicroVmBackend implements Backend {
     private final RootfsImages rootfs;
     private final WarmSnapshots snapshots;
     private final long hostMemoryMb;
+    private final VmNetwork network;
     private final Map<String, MicroVmExecution> running = new ConcurrentHashMap<>();
     private BackendStatus status;
     private Ready ready;
@@ -89,6 +90,7 @@ public final class MicroVmBackend implements Backend {
         this.planner = new WorkPlanner(images, baseImages, json);
         this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes);
         this.hostMemoryMb = hostMemoryMb;
+        this.network = new VmNetwork(processes);
         this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"));
         sweep();
         rootfs.sweep();
@@ -122,6 +124,17 @@ public final class MicroVmBackend implements Backend {
     @Override
     public Set<Runtime> runtimes() {
         return Set.of(Runtime.SHELL, Runtime.PYTHON, Runtime.JAVASCRIPT, Runtime.OCI);
+    }
+
+    /** Puts VMs on networks: instance VMs use the same one as workloads (MicroVmInstances). */
+    VmNetwork network() {
+        return network;
+    }
+
+    /** The VM runs in the sandbox's namespace on a TAP tied to its CNI interface ({@link VmNetwork}). */
+    @Override
+    public boolean joinsNetworks() {
+        return true;
     }
 
     @Override
@@ -189,7 +202,8 @@ public final class MicroVmBackend implements Backend {
 
     @Override
     public BackendTraits traits() {
-        return new BackendTraits("none (TAP networking: not yet)", "image rootfs (ext4) behind a per-VM qcow2 overlay",
+        return new BackendTraits("bridge networks: a TAP in the sandbox's CNI namespace, tied to its interface with tc",
+                "image rootfs (ext4) behind a per-VM qcow2 overlay",
                 "own guest kernel (KVM, or TCG emulation where KVM does not boot guests)");
     }
 
@@ -204,7 +218,8 @@ public final class MicroVmBackend implements Backend {
             if (closed) {
                 throw new BackendUnavailableException("microvm backend is shut down");
             }
-            execution = new MicroVmExecution(ready, config, planner, rootfs, config.warmStarts() ? snapshots : null, request, logs, json, () -> running.remove(request.workloadId()));
+            execution = new MicroVmExecution(ready, config, planner, rootfs, config.warmStarts() ? snapshots : null, request, logs,
+                    json, () -> running.remove(request.workloadId()), network);
             running.put(request.workloadId(), execution);
         }
         execution.start();

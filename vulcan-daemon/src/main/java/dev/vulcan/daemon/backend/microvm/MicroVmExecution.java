@@ -48,6 +48,7 @@ final class MicroVmExecution implements Execution {
     private final WorkPlanner planner;
     private final RootfsImages rootfs;
     private final WarmSnapshots snapshots;
+    private final VmNetwork network;
     private final ExecutionRequest request;
     private final LogSink logs;
     private final JsonMapper json;
@@ -62,6 +63,14 @@ final class MicroVmExecution implements Execution {
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
             WarmSnapshots snapshots, ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd) {
+        this(ready, config, planner, rootfs, snapshots, request, logs, json, onEnd, null);
+    }
+
+    /** @param network puts the VM on the network the request joined (null: the request must join none) */
+    MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
+            WarmSnapshots snapshots, ExecutionRequest request, LogSink logs, JsonMapper json, Runnable onEnd,
+            VmNetwork network) {
+        this.network = network;
         this.snapshots = snapshots;
         this.ready = ready;
         this.config = config;
@@ -134,6 +143,10 @@ final class MicroVmExecution implements Execution {
         Path overlay = config.stateDir().resolve("run").resolve(id + ".root.qcow2");
         try {
             GuestWork work = planner.plan(request);
+            dev.vulcan.daemon.backend.NetworkJoin join = request.sandbox().network();
+            if (join != null && network == null) {
+                throw new IOException("this microVM backend was built without networking");
+            }
             int cpus = request.limits().cpus();
             int memoryMb = Math.max(MIN_GUEST_MB, request.limits().memMb());
             Path disk = null;
@@ -141,7 +154,8 @@ final class MicroVmExecution implements Execution {
             if (work.image() != null) {
                 Path base = rootfs.base(work.image());
                 Files.createDirectories(overlay.getParent());
-                if (work instanceof GuestWork.Code code && snapshots != null) {
+                // a snapshot holds its devices: a networked VM (one more card) boots instead
+                if (work instanceof GuestWork.Code code && snapshots != null && join == null) {
                     String key = WarmSnapshots.key(ready.image().id(), rootfs.digest(code.image()), ready.driver().version(),
                             ready.accelerator(), cpus, memoryMb);
                     snapshot = snapshots.get(key, (memory, snapDisk) -> save(code, base, key, cpus, memoryMb, memory, snapDisk));
@@ -152,11 +166,15 @@ final class MicroVmExecution implements Execution {
                 }
                 disk = overlay;
             }
-            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
-                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory());
             if (outcome.isDone()) {
                 return;
             }
+            long tapStart = System.nanoTime();
+            VmNic nic = join == null ? null : network.prepare(join);
+            long tapNanos = System.nanoTime() - tapStart;
+            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
+                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory(),
+                    nic);
             vm = ready.driver().launch(spec, config.boot());
             if (outcome.isDone()) {
                 return; // killed while QEMU started
@@ -170,6 +188,13 @@ final class MicroVmExecution implements Execution {
                 restored = snapshot != null;
                 if (snapshot == null && disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
+                }
+                if (join != null) {
+                    long guestStart = System.nanoTime();
+                    VmNetwork.configureGuest(agent, join, disk != null ? VmNetwork.ROOTFS : "", FILE_DEADLINE);
+                    log.atDebug().setMessage("microvm joined its network").addKeyValue("workload", request.workloadId())
+                            .addKeyValue("tap_ms", tapNanos / 1_000_000)
+                            .addKeyValue("guest_ms", (System.nanoTime() - guestStart) / 1_000_000).log();
                 }
                 outcome.complete(switch (work) {
                     case GuestWork.Shell shell -> runShell(agent, shell);

@@ -80,6 +80,9 @@ public final class QemuDriver implements VmDriver {
         append.addAll(Accelerator.kernelArgs(spec.accelerator(), tsc));
         append.addAll(spec.extraKernelArgs());
         List<String> command = new ArrayList<>();
+        if (spec.nic() != null) {
+            command.addAll(spec.nic().enter());
+        }
         if (Files.isExecutable(SETPRIV)) {
             command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
         }
@@ -101,6 +104,9 @@ public final class QemuDriver implements VmDriver {
             command.addAll(List.of(
                     "-drive", "id=root,if=none,format=qcow2,cache=unsafe,file=" + spec.disk().toAbsolutePath(),
                     "-device", "virtio-blk-device,drive=root"));
+        }
+        if (spec.nic() != null) {
+            command.addAll(spec.nic().qemuArgs());
         }
         if (spec.incoming() != null) {
             // QEMU 7.2 has no file: migration URI; cat streams the saved state in (VmSpec checked the path).

@@ -58,4 +58,27 @@ class QemuDriverTest {
                 "-drive id=root,if=none,format=qcow2,cache=unsafe,file=/run/vm-1.root.qcow2 -device virtio-blk-device,drive=root");
         assertThat(command(new Accelerator.Tcg("test"), List.of())).doesNotContain("-drive");
     }
+
+    @Test
+    void aNetworkCardRunsQemuInsideItsNamespaceOnItsTapWithTheSandboxMac() {
+        VmNic nic = new VmNic(Path.of("/run/netns/vulcan-abc"), "tap0", "0A:58:0a:fa:01:05");
+        List<String> c = driver.command(new VmSpec("vm-1", IMAGE, new Accelerator.Tcg("test"), 1, 128, Path.of("/run/vm-1"),
+                List.of(), null, null, nic));
+        // nsenter execs (no fork): QEMU stays the spawner's child, so setpriv's parent-death signal still holds
+        assertThat(c.subList(0, 2)).containsExactly("/usr/bin/nsenter", "--net=/run/netns/vulcan-abc");
+        assertThat(c.indexOf("/usr/bin/qemu-system-x86_64")).isGreaterThan(1);
+        assertThat(String.join(" ", c)).contains("-netdev tap,id=net0,ifname=tap0,script=no,downscript=no "
+                + "-device virtio-net-device,netdev=net0,mac=0a:58:0a:fa:01:05");
+        assertThat(command(new Accelerator.Tcg("test"), List.of())).doesNotContain("-netdev").doesNotContain("/usr/bin/nsenter");
+    }
+
+    @Test
+    void aNetworkCardIsCheckedAndNeverRestoredFromASnapshot() {
+        assertThatThrownBy(() -> new VmNic(Path.of("/run/netns/a,b"), "tap0", "0a:58:0a:fa:01:05")).hasMessageContaining("netns");
+        assertThatThrownBy(() -> new VmNic(Path.of("/run/netns/a"), "tap0,x", "0a:58:0a:fa:01:05")).hasMessageContaining("TAP");
+        assertThatThrownBy(() -> new VmNic(Path.of("/run/netns/a"), "tap0", "0a:58:0a:fa:01")).hasMessageContaining("MAC");
+        VmNic nic = new VmNic(Path.of("/run/netns/a"), "tap0", "0a:58:0a:fa:01:05");
+        assertThatThrownBy(() -> new VmSpec("a", IMAGE, new Accelerator.Tcg("t"), 1, 256, Path.of("/r"), List.of(), null,
+                Path.of("/snap/memory"), nic)).hasMessageContaining("snapshot");
+    }
 }
