@@ -122,11 +122,13 @@ class GvisorIT {
         assertThat(web.status()).as(web.body()).isEqualTo(201);
         String webV4 = web.json().path("network").path("ipv4").asString();
         // busybox nc, not wget: wget's non-blocking connect gets EAGAIN on gVisor's host-stack network here
-        JsonNode w = run(http, Map.of("image", IMAGE, "network", "default", "cmd",
-                "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + webV4 + " 80 | tail -1; "
-                        + "nslookup web.vulcan | grep -c " + webV4));
-        assertThat(w.path("status").asString()).as(w.toString()).isEqualTo("completed");
-        assertThat(w.path("output").asString().strip().split("\n")).containsExactly("web", "1");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode w = run(http, Map.of("image", IMAGE, "network", "default", "cmd",
+                    "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + webV4 + " 80 | tail -1; "
+                            + "nslookup web.vulcan | grep -c " + webV4));
+            assertThat(w.path("status").asString()).as(w.toString()).isEqualTo("completed");
+            assertThat(w.path("output").asString().strip().split("\n")).containsExactly("web", "1");
+        });
         assertThat(daemon.network.namespacesOnHost()).as("only the instance's namespace").hasSize(1);
 
         JsonNode auto = run(http, Map.of("image", IMAGE, "isolation", "auto", "network", "default", "cmd", "true"));
@@ -138,11 +140,14 @@ class GvisorIT {
         assertThat(gweb.status()).as(gweb.body()).isEqualTo(201);
         assertThat(gweb.json().path("network").path("ipv4").asString()).startsWith("10.250.");
         String gwebV4 = gweb.json().path("network").path("ipv4").asString();
-        Http.Reply client = http.postJson("/v1/workloads", Map.of("image", IMAGE, "isolation", "container",
-                "network", "default", "cmd", "nslookup gweb.vulcan | grep -c " + gwebV4 + "; "
-                        + "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + gwebV4 + " 80 | tail -1"));
-        assertThat(client.json().path("output").asString().strip().split("\n")).as(client.body())
-                .containsExactly("1", "gweb");
+        // the instance runs before its httpd listens: ask until it answers
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Http.Reply client = http.postJson("/v1/workloads", Map.of("image", IMAGE, "isolation", "container",
+                    "network", "default", "cmd", "nslookup gweb.vulcan | grep -c " + gwebV4 + "; "
+                            + "printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 5 " + gwebV4 + " 80 | tail -1"));
+            assertThat(client.json().path("output").asString().strip().split("\n")).as(client.body())
+                    .containsExactly("1", "gweb");
+        });
     }
 
     @Test
