@@ -40,8 +40,6 @@ final class MicroVmExecution implements Execution {
     private static final Duration FILE_DEADLINE = Duration.ofSeconds(30);
     /** How much longer than the workload's timeout the host waits for the agent's answer. */
     static final Duration AGENT_GRACE = Duration.ofSeconds(30);
-    /** How long warming a runtime VM up and saving it may take. */
-    private static final Duration SAVE_DEADLINE = Duration.ofSeconds(120);
 
     private final MicroVmBackend.Ready ready;
     private final MicroVmBackend.Config config;
@@ -57,7 +55,7 @@ final class MicroVmExecution implements Execution {
     private volatile VmDriver.Running vm;
     private volatile long bootedNanos;
     /** Whether the VM continues from a snapshot (set by the supervisor before it runs the work). */
-    private boolean restored;
+    private volatile boolean restored;
     private Thread supervisor;
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
@@ -97,12 +95,15 @@ final class MicroVmExecution implements Execution {
         }
     }
 
-    /** Always cold: a VM is booted for each workload (no pool, no snapshots yet); started once the agent answered. */
+    /**
+     * WARM when the VM continued from a snapshot, COLD when it booted; started once the guest is
+     * ready for the command (the agent's hello, or for a zygote the moment its state is loaded).
+     */
     @Override
     public dev.vulcan.daemon.backend.SandboxStart sandboxStart() {
         long booted = bootedNanos;
-        return new dev.vulcan.daemon.backend.SandboxStart(dev.vulcan.daemon.backend.SandboxStart.Kind.COLD,
-                booted == 0 ? null : Duration.ofNanos(booted - started));
+        return new dev.vulcan.daemon.backend.SandboxStart(restored ? dev.vulcan.daemon.backend.SandboxStart.Kind.WARM
+                : dev.vulcan.daemon.backend.SandboxStart.Kind.COLD, booted == 0 ? null : Duration.ofNanos(booted - started));
     }
 
     /** QEMU's resident memory, or 0 before it runs. */
@@ -125,6 +126,9 @@ final class MicroVmExecution implements Execution {
         }
     }
 
+    private long lastT = started;
+    private void T(String what) { long n = System.nanoTime(); System.err.println("TIMING " + request.workloadId() + " " + what + " " + (n - lastT) / 1_000_000); lastT = n; }
+
     private Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - started);
     }
@@ -137,38 +141,59 @@ final class MicroVmExecution implements Execution {
             int cpus = request.limits().cpus();
             int memoryMb = Math.max(MIN_GUEST_MB, request.limits().memMb());
             Path disk = null;
-            WarmSnapshots.Snapshot snapshot = null;
-            if (work.image() != null) {
-                Path base = rootfs.base(work.image());
-                Files.createDirectories(overlay.getParent());
-                if (work instanceof GuestWork.Code code && snapshots != null) {
-                    String key = WarmSnapshots.key(ready.image().id(), rootfs.digest(code.image()), ready.driver().version(),
-                            ready.accelerator(), cpus, memoryMb);
-                    snapshot = snapshots.get(key, (memory, snapDisk) -> save(code, base, key, cpus, memoryMb, memory, snapDisk));
-                    // the disk as it was when the VM was saved: the restored guest has it mounted and cached
-                    Files.copy(snapshot.disk(), overlay);
-                } else {
-                    rootfs.overlay(base, overlay);
+            WarmStart warm = snapshots == null ? null : WarmStart.of(work);
+            WarmSnapshots.Lease lease = null;
+            try {
+                if (work.image() != null) {
+                    Path base = rootfs.acquire(work.image(), request.workloadId());
+                    Files.createDirectories(overlay.getParent());
+                    if (warm != null) {
+                        WarmSnapshots.Meta meta = new WarmSnapshots.Meta(warm.flavour(work), ready.image().id(),
+                                rootfs.digest(work.image()), ready.driver().version(), ready.accelerator(), cpus, memoryMb);
+                        lease = snapshots.get(meta, (memory, snapDisk, ram) -> warm.save(work, ready, config, rootfs, base, meta,
+                                memory, snapDisk, ram));
+                        // the disk as it was when the VM was saved: the restored guest has it mounted and cached
+                        Files.copy(lease.snapshot().disk(), overlay);
+                    } else {
+                        rootfs.overlay(base, overlay);
+                    }
+                    disk = overlay;
                 }
-                disk = overlay;
+                WarmSnapshots.Snapshot snapshot = lease == null ? null : lease.snapshot();
+                VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
+                        config.stateDir().resolve("run").resolve(id), List.of(), disk,
+                        snapshot == null ? null : snapshot.memory(), snapshot == null ? null : new SnapshotRam(snapshot.ram(), false));
+                if (outcome.isDone()) {
+                    return;
+                }
+                T("overlay+plan");
+                vm = ready.driver().launch(spec, config.boot());
+                T("launch");
+                if (outcome.isDone()) {
+                    return; // killed while QEMU started
+                }
+                if (snapshot != null) {
+                    vm.resume(config.boot());
+                    T("resume");
+                }
+            } finally {
+                if (lease != null) {
+                    lease.close(); // QEMU has the snapshot's files open (or never will)
+                }
             }
-            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
-                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory());
-            if (outcome.isDone()) {
+            restored = lease != null;
+            if (restored && warm == WarmStart.ZYGOTE) {
+                // the agent is inside the zygote's command: no hello, the code goes to its stdin
+                try (AgentClient agent = AgentClient.resumed(vm.agentChannel())) {
+                    bootedNanos = System.nanoTime();
+                    outcome.complete(runZygote(agent, (GuestWork.Code) work));
+                }
                 return;
             }
-            vm = ready.driver().launch(spec, config.boot());
-            if (outcome.isDone()) {
-                return; // killed while QEMU started
-            }
-            if (snapshot != null) {
-                vm.resume(config.boot());
-            }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
+                T("hello");
                 bootedNanos = System.nanoTime(); // the guest agent said hello: the VM is ready for the command
-                // a restored guest gets its clock and randomness freshened in the same command that writes its files
-                restored = snapshot != null;
-                if (snapshot == null && disk != null) {
+                if (!restored && disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
                 }
                 outcome.complete(switch (work) {
@@ -192,39 +217,9 @@ final class MicroVmExecution implements Execution {
             } catch (IOException e) {
                 log.atWarn().setMessage("cannot delete a VM overlay").addKeyValue("file", overlay).setCause(e).log();
             }
+            rootfs.release(request.workloadId());
             onEnd.run();
         }
-    }
-
-    /**
-     * Boots a runtime VM, mounts its rootfs, runs the interpreter once (its files then sit in the
-     * guest's page cache) and saves it: what {@link WarmSnapshots} keeps for later workloads.
-     */
-    private void save(GuestWork.Code code, Path base, String key, int cpus, int memoryMb, Path memory, Path disk)
-            throws IOException {
-        rootfs.overlay(base, disk);
-        String vmId = "snap-" + key.substring(0, 12);
-        VmSpec spec = new VmSpec(vmId, ready.image(), ready.accelerator(), cpus, memoryMb,
-                config.stateDir().resolve("run").resolve(vmId), List.of(), disk);
-        try (VmDriver.Running saved = ready.driver().launch(spec, config.boot());
-                AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
-            agent.mountRootfs("/dev/vda", "ext4", config.boot());
-            CommandResult r = agent.exec(new CommandRequest(warmUp(code.code()), Map.of(), "/", SAVE_DEADLINE, null, true),
-                    (stream, chunk) -> { }, SAVE_DEADLINE.plusSeconds(5));
-            if (!r.succeeded()) {
-                throw new IOException("warming up " + code.image() + " failed: " + r.kind() + " " + r.code() + " " + r.message());
-            }
-            saved.snapshot(memory, SAVE_DEADLINE);
-        }
-    }
-
-    /** The interpreter started once with what the entrypoint imports. */
-    static List<String> warmUp(CodeImage code) {
-        return switch (code) {
-            case PYTHON -> List.of(code.argv().getFirst(), "-c", "import asyncio, json, os, sys, traceback, types");
-            case NODE -> List.of(code.argv().getFirst(), "-e", "0");
-            case SHELL -> List.of("/bin/sh", "-c", "true");
-        };
     }
 
     /**
@@ -233,24 +228,35 @@ final class MicroVmExecution implements Execution {
      * moment it was saved, sets the clock and mixes fresh host randomness into its pool (see
      * docs/runtimes.md for what that does not cover). One command: every exec costs a fork under emulation.
      */
+    /** For a restored guest before an image command: the clock set and host randomness mixed in (an initramfs command). */
+    static List<String> refreshCommand(long epochSeconds, String seedHex) {
+        return List.of("/bin/sh", "-c", "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom", "sh",
+                Long.toString(epochSeconds), seedHex);
+    }
+
     static List<String> prepareCommand(boolean restored, long epochSeconds, String seedHex) {
         String script = (restored ? "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom && " : "")
                 + "mkdir -p /rootfs" + GuestWork.IO + " && tar -x -f - -C /rootfs" + GuestWork.IO;
         return List.of("/bin/sh", "-c", script, "sh", Long.toString(epochSeconds), seedHex);
     }
 
-    /** The io dir's files as a tar: the code (or the archive's files) and input.json. */
+    /** The io dir's files: the code (or the archive's files) and input.json. */
+    private List<CodeArchive.Entry> ioFiles(GuestWork.Code code) {
+        List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
+                ? CodeArchive.read(code.archive(), code.code().codeFile())
+                : List.of(new CodeArchive.Entry(code.code().codeFile(),
+                        (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
+        files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
+        files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
+        return files;
+    }
+
+    /** The io dir's files as a tar. */
     private byte[] ioTar(GuestWork.Code code) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
             tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
-            List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
-                    ? CodeArchive.read(code.archive(), code.code().codeFile())
-                    : List.of(new CodeArchive.Entry(code.code().codeFile(),
-                            (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
-            files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
-            files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
-            for (CodeArchive.Entry e : files) {
+            for (CodeArchive.Entry e : ioFiles(code)) {
                 var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.path());
                 entry.setSize(e.content().length);
                 entry.setMode(e.executable() ? 0100755 : 0100644);
@@ -271,6 +277,16 @@ final class MicroVmExecution implements Execution {
     }
 
     private Outcome runImage(AgentClient agent, GuestWork.InImage image) throws IOException {
+        if (restored) {
+            byte[] seed = new byte[32];
+            new java.security.SecureRandom().nextBytes(seed);
+            CommandResult fresh = agent.exec(new CommandRequest(refreshCommand(java.time.Instant.now().getEpochSecond(),
+                    java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, null, false),
+                    (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+            if (!fresh.succeeded()) {
+                throw new IOException("cannot set the restored guest's clock: " + fresh.kind() + " " + fresh.message());
+            }
+        }
         Run run = command(agent, new CommandRequest(image.argv(), image.env(), image.cwd(), request.limits().timeout(),
                 null, true));
         return run.outcome(this::stdoutOutcome);
@@ -282,11 +298,44 @@ final class MicroVmExecution implements Execution {
         CommandResult prepared = agent.exec(new CommandRequest(prepareCommand(restored, java.time.Instant.now().getEpochSecond(),
                 java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
                 (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+        T("prepare");
         if (!prepared.succeeded()) {
             throw new IOException("cannot write the code into the guest: " + prepared.kind() + " " + prepared.message());
         }
         Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
                 request.limits().timeout(), null, true));
+        T("run");
+        return codeOutcome(agent, code, run);
+    }
+
+    /**
+     * Code for a restored zygote: the files, clock and seed go to its stdin, and it runs the entrypoint.
+     * The agent started that command before the save, without a timeout (the guest's clock then was
+     * not this one): the host enforces it, and at the timeout the VM is killed.
+     */
+    private Outcome runZygote(AgentClient agent, GuestWork.Code code) throws IOException {
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        List<Zygote.File> files = new java.util.ArrayList<>();
+        for (CodeArchive.Entry e : ioFiles(code)) {
+            files.add(new Zygote.File(e.path(), e.executable(), e.content()));
+        }
+        byte[] payload = Zygote.payload(files, java.time.Instant.now(), seed, json);
+        Duration timeout = request.limits().timeout();
+        Run run;
+        try {
+            run = command(listener -> agent.finish(payload, listener, timeout));
+        } catch (AgentException e) {
+            if (e.reason() != AgentException.Reason.DEADLINE) {
+                throw e;
+            }
+            return new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
+        }
+        T("run");
+        return codeOutcome(agent, code, run);
+    }
+
+    private Outcome codeOutcome(AgentClient agent, GuestWork.Code code, Run run) throws IOException {
         return run.outcome((exit, stdout) -> {
             // The entrypoint's files come back through the same io-dir reader as for containers.
             Path io = Files.createTempDirectory("vulcan-vm-io-");
@@ -298,6 +347,7 @@ final class MicroVmExecution implements Execution {
                         Files.write(io.resolve(name), content);
                     }
                 }
+                T("read");
                 return CodeIo.outcome(code.code(), io, exit, stdout, elapsed(), json);
             } finally {
                 QemuVm.deleteTree(io);
@@ -343,12 +393,22 @@ final class MicroVmExecution implements Execution {
 
     /** Runs the workload's command, its output into the log and (stdout, capped) into the result. */
     private Run command(AgentClient agent, CommandRequest command) throws IOException {
+        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
+        return command(listener -> agent.exec(command, listener, request.limits().timeout().plus(AGENT_GRACE)));
+    }
+
+    /** A command's run on the agent, its output going to the listener given. */
+    @FunctionalInterface
+    private interface Exchange {
+        CommandResult run(AgentClient.OutputListener output) throws IOException;
+    }
+
+    private Run command(Exchange exchange) throws IOException {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Lines out = new Lines(LogSink.Stream.STDOUT, logs);
         Lines err = new Lines(LogSink.Stream.STDERR, logs);
         Duration timeout = request.limits().timeout();
-        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
-        CommandResult result = agent.exec(command, (stream, chunk) -> {
+        CommandResult result = exchange.run((stream, chunk) -> {
             if (stream == LogSink.Stream.STDOUT) {
                 out.accept(chunk);
                 if (stdout.size() <= MAX_OUTPUT) {
@@ -357,9 +417,10 @@ final class MicroVmExecution implements Execution {
             } else {
                 err.accept(chunk);
             }
-        }, timeout.plus(AGENT_GRACE));
+        });
         out.finish();
         err.finish();
+        System.err.println("TIMING guest-run " + result.duration().toMillis());
         return new Run(result, stdout.toString(StandardCharsets.UTF_8), stdout.size() > MAX_OUTPUT, timeout, this::elapsed);
     }
 }

@@ -10,10 +10,17 @@ import java.util.Objects;
  * when the VM is closed), extra kernel arguments appended last (so "-- args" for init may end them)
  * the root disk (a qcow2 overlay, null for none), which the guest sees as /dev/vda, and the
  * snapshot to continue from (null: boot), which must have been taken of a VM with the same devices,
- * vCPUs and RAM, its disk as it was at that moment.
+ * vCPUs and RAM, its disk as it was at that moment; and the guest RAM's backing file (null: anonymous
+ * memory), see {@link SnapshotRam}.
  */
 public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
-        List<String> extraKernelArgs, Path disk, Path incoming) {
+        List<String> extraKernelArgs, Path disk, Path incoming, SnapshotRam ram) {
+
+    /** A VM with anonymous guest RAM. */
+    public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+            List<String> extraKernelArgs, Path disk, Path incoming) {
+        this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, disk, incoming, null);
+    }
 
     /** A VM that boots. */
     public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
@@ -44,6 +51,9 @@ public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus
         }
         if (memoryMb < 64 || memoryMb > 1024 * 1024) {
             throw new IllegalArgumentException("memory must be 64 MiB or more: " + memoryMb);
+        }
+        if (ram != null && !ram.file().toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
+            throw new IllegalArgumentException("RAM file path not usable in QEMU's options: " + ram.file());
         }
         if (incoming != null && !incoming.toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
             throw new IllegalArgumentException("snapshot path not safe for QEMU's exec: URI: " + incoming);

@@ -1,0 +1,86 @@
+package dev.vulcan.daemon.backend.microvm;
+
+import dev.vulcan.daemon.backend.oci.CodeImage;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A runtime's interpreter started, its entrypoint compiled and parked, reading its stdin: what a
+ * python snapshot freezes, so a restored VM does not start python under emulation (most of a
+ * restore's time). The VM is saved in the middle of the agent command that runs this script; a
+ * restored guest gets one stdin payload (the io dir's files, the host's clock, fresh randomness),
+ * and the script then writes the files, runs the image's own entrypoint (/vulcan/entry.py) in
+ * place and exits: the command's stdout, stderr, exit code and result.json are those of the
+ * entrypoint run as a command, so the contract (docs/runtimes.md, CodeIo) does not change.
+ */
+final class Zygote {
+
+    /** What the script prints once it is parked. */
+    static final String READY = "vulcan-zygote-ready";
+
+    /**
+     * The python side. The clock is set and randomness mixed in before anything of the workload runs:
+     * the guest wakes with the clock and entropy pool of the moment it was saved. Python's own
+     * {@code random} module, if something imported it before the save, is reseeded too. What it
+     * cannot renew: str hashing's seed (PYTHONHASHSEED), fixed when the interpreter started, is the
+     * same in every VM restored from one snapshot (docs/runtimes.md).
+     */
+    static final String PYTHON = String.join("\n",
+            "import binascii, json, os, sys, time, traceback, types",
+            "sys.path[0] = '/vulcan'",
+            "with open('/vulcan/entry.py', 'rb') as f:",
+            "    ENTRY = compile(f.read(), '/vulcan/entry.py', 'exec')",
+            "os.makedirs('" + GuestWork.IO + "', exist_ok=True)",
+            "os.chdir('" + GuestWork.IO + "')",
+            "sys.stdout.write('" + READY + "\\n')",
+            "sys.stdout.flush()",
+            "def prepare():",
+            "    job = json.loads(sys.stdin.buffer.read())",
+            "    time.clock_settime_ns(time.CLOCK_REALTIME, job['clock_ns'])",
+            "    with open('/dev/urandom', 'wb') as f:",
+            "        f.write(binascii.unhexlify(job['seed']))",
+            "    if 'random' in sys.modules:",
+            "        sys.modules['random'].seed()",
+            "    for path, mode, data in job['files']:",
+            "        target = os.path.join('" + GuestWork.IO + "', path)",
+            "        os.makedirs(os.path.dirname(target), exist_ok=True)",
+            "        with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), 'wb') as f:",
+            "            f.write(binascii.a2b_base64(data))",
+            "prepare()",
+            "exec(ENTRY, {'__name__': '__main__', '__file__': '/vulcan/entry.py', '__builtins__': __builtins__})",
+            "");
+
+    private Zygote() {}
+
+    /** The command that parks the runtime's interpreter, for runtimes that have a zygote. */
+    static Optional<CommandRequest> command(CodeImage code) {
+        return switch (code) {
+            case PYTHON -> Optional.of(new CommandRequest(List.of(code.argv().getFirst(), "-c", PYTHON), Map.of(), "/",
+                    null, new byte[0], true));
+            case NODE, SHELL -> Optional.empty();
+        };
+    }
+
+    /** One file for the io dir. */
+    record File(String path, boolean executable, byte[] content) {}
+
+    /** The one stdin payload a parked zygote reads: files, clock and seed as one JSON document. */
+    static byte[] payload(List<File> files, Instant now, byte[] seed, JsonMapper json) {
+        List<List<Object>> entries = new ArrayList<>();
+        for (File f : files) {
+            entries.add(List.of(f.path(), f.executable() ? 0755 : 0644, Base64.getEncoder().encodeToString(f.content())));
+        }
+        Map<String, Object> job = new LinkedHashMap<>();
+        job.put("clock_ns", now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        job.put("seed", java.util.HexFormat.of().formatHex(seed));
+        job.put("files", entries);
+        return json.writeValueAsString(job).getBytes(StandardCharsets.UTF_8);
+    }
+}
