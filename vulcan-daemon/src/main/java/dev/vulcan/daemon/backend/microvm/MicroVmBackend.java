@@ -104,10 +104,10 @@ public final class MicroVmBackend implements Backend {
         this.json = json;
         this.baseImages = baseImages;
         this.planner = new WorkPlanner(images, baseImages, json);
-        this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes);
+        this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes, this::collect);
         this.hostMemoryMb = hostMemoryMb;
         this.images = images;
-        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"), config.maxSnapshots());
+        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"), config.maxSnapshots(), this::collect);
         sweep();
         rootfs.sweep();
         snapshots.sweep();

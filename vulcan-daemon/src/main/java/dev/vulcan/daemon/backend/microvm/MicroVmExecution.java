@@ -7,7 +7,6 @@ import dev.vulcan.daemon.backend.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import dev.vulcan.daemon.backend.oci.CodeImage;
 import dev.vulcan.daemon.backend.oci.CodeIo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * One workload in its own VM: a qcow2 overlay on the image's rootfs (none for shell code, which runs
  * in the initramfs), boot, mount the rootfs, run the command chrooted into it (code: written to
  * /vulcan/io first, result.json read back after), kill the VM and delete the overlay. Shell code gets
- * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime.
+ * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime. With warm
+ * starts, a VM with a rootfs continues from a snapshot instead of booting ({@link WarmStart}):
+ * python from its parked interpreter, which gets the code on stdin ({@link Zygote}).
  * One virtual thread supervises it (QEMU is forked by the driver's own platform thread).
  */
 final class MicroVmExecution implements Execution {
@@ -126,9 +127,6 @@ final class MicroVmExecution implements Execution {
         }
     }
 
-    private long lastT = started;
-    private void T(String what) { long n = System.nanoTime(); System.err.println("TIMING " + request.workloadId() + " " + what + " " + (n - lastT) / 1_000_000); lastT = n; }
-
     private Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - started);
     }
@@ -150,8 +148,16 @@ final class MicroVmExecution implements Execution {
                     if (warm != null) {
                         WarmSnapshots.Meta meta = new WarmSnapshots.Meta(warm.flavour(work), ready.image().id(),
                                 rootfs.digest(work.image()), ready.driver().version(), ready.accelerator(), cpus, memoryMb);
-                        lease = snapshots.get(meta, (memory, snapDisk, ram) -> warm.save(work, ready, config, rootfs, base, meta,
-                                memory, snapDisk, ram));
+                        try {
+                            lease = snapshots.get(meta, (memory, snapDisk, ram) -> warm.save(work, ready, config, rootfs, base,
+                                    meta, memory, snapDisk, ram));
+                        } catch (IOException e) {
+                            // no snapshot (the save failed, or it was collected meanwhile): this one boots
+                            log.atWarn().setMessage("no warm snapshot, booting").addKeyValue("workload", request.workloadId())
+                                    .addKeyValue("flavour", meta.flavour()).addKeyValue("reason", e.getMessage()).log();
+                        }
+                    }
+                    if (lease != null) {
                         // the disk as it was when the VM was saved: the restored guest has it mounted and cached
                         Files.copy(lease.snapshot().disk(), overlay);
                     } else {
@@ -166,15 +172,12 @@ final class MicroVmExecution implements Execution {
                 if (outcome.isDone()) {
                     return;
                 }
-                T("overlay+plan");
                 vm = ready.driver().launch(spec, config.boot());
-                T("launch");
                 if (outcome.isDone()) {
                     return; // killed while QEMU started
                 }
                 if (snapshot != null) {
                     vm.resume(config.boot());
-                    T("resume");
                 }
             } finally {
                 if (lease != null) {
@@ -191,7 +194,6 @@ final class MicroVmExecution implements Execution {
                 return;
             }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
-                T("hello");
                 bootedNanos = System.nanoTime(); // the guest agent said hello: the VM is ready for the command
                 if (!restored && disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
@@ -298,13 +300,11 @@ final class MicroVmExecution implements Execution {
         CommandResult prepared = agent.exec(new CommandRequest(prepareCommand(restored, java.time.Instant.now().getEpochSecond(),
                 java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
                 (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
-        T("prepare");
         if (!prepared.succeeded()) {
             throw new IOException("cannot write the code into the guest: " + prepared.kind() + " " + prepared.message());
         }
         Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
                 request.limits().timeout(), null, true));
-        T("run");
         return codeOutcome(agent, code, run);
     }
 
@@ -331,7 +331,6 @@ final class MicroVmExecution implements Execution {
             }
             return new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
         }
-        T("run");
         return codeOutcome(agent, code, run);
     }
 
@@ -347,7 +346,6 @@ final class MicroVmExecution implements Execution {
                         Files.write(io.resolve(name), content);
                     }
                 }
-                T("read");
                 return CodeIo.outcome(code.code(), io, exit, stdout, elapsed(), json);
             } finally {
                 QemuVm.deleteTree(io);
@@ -420,7 +418,6 @@ final class MicroVmExecution implements Execution {
         });
         out.finish();
         err.finish();
-        System.err.println("TIMING guest-run " + result.duration().toMillis());
         return new Run(result, stdout.toString(StandardCharsets.UTF_8), stdout.size() > MAX_OUTPUT, timeout, this::elapsed);
     }
 }

@@ -44,7 +44,15 @@ public final class RootfsImages {
     /** The base each running VM's overlay reads (workload id to digest hex): {@link #collect} keeps those. */
     private final Map<String, String> inUse = new ConcurrentHashMap<>();
 
+    private final Runnable afterBuild;
+
     public RootfsImages(ImageStore images, Path dir, Mounts mounts, ProcessRunner processes) {
+        this(images, dir, mounts, processes, () -> { });
+    }
+
+    /** afterBuild: runs once a new image is built (the moment the previous digest's may have become stale). */
+    public RootfsImages(ImageStore images, Path dir, Mounts mounts, ProcessRunner processes, Runnable afterBuild) {
+        this.afterBuild = afterBuild;
         this.images = images;
         this.dir = dir;
         this.mounts = mounts;
@@ -66,6 +74,7 @@ public final class RootfsImages {
         synchronized (building.computeIfAbsent(digest.hex(), k -> new Object())) {
             if (!Files.isRegularFile(target)) {
                 build(ref, target);
+                afterBuild.run();
             }
         }
         return target;

@@ -97,16 +97,20 @@ final class WarmSnapshots {
     /** Restores read (their files must stay until QEMU has them open), collection writes. */
     private final ReadWriteLock use = new ReentrantReadWriteLock();
 
+    private final Runnable afterBuild;
+
     WarmSnapshots(Path dir) {
-        this(dir, DEFAULT_MAX);
+        this(dir, DEFAULT_MAX, null);
     }
 
-    WarmSnapshots(Path dir, int max) {
+    /** afterBuild: what runs once a new snapshot is saved (null: only the bound is applied). */
+    WarmSnapshots(Path dir, int max, Runnable afterBuild) {
         if (max < 1) {
             throw new IllegalArgumentException("at least one snapshot must be kept: " + max);
         }
         this.dir = dir;
         this.max = max;
+        this.afterBuild = afterBuild != null ? afterBuild : () -> collect(m -> true);
     }
 
     /** The key of a code runtime's snapshot (kept for the callers of the first version). */
@@ -180,7 +184,8 @@ final class WarmSnapshots {
         log.atInfo().setMessage("warm snapshot saved").addKeyValue("key", meta.key()).addKeyValue("flavour", meta.flavour())
                 .addKeyValue("image", meta.image()).addKeyValue("state_bytes", Files.size(target.resolve("memory")))
                 .addKeyValue("ms", (System.nanoTime() - started) / 1_000_000).log();
-        collect(m -> true);
+        // a new snapshot is the moment an older one (of the image's previous digest, say) became stale
+        afterBuild.run();
     }
 
     /**
