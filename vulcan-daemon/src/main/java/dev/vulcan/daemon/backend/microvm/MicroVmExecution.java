@@ -141,6 +141,7 @@ final class MicroVmExecution implements Execution {
             Path disk = null;
             WarmStart warm = snapshots == null ? null : WarmStart.of(work);
             WarmSnapshots.Lease lease = null;
+            String unusable = null;
             try {
                 if (work.image() != null) {
                     Path base = rootfs.acquire(work.image(), request.workloadId());
@@ -172,16 +173,25 @@ final class MicroVmExecution implements Execution {
                 if (outcome.isDone()) {
                     return;
                 }
-                vm = ready.driver().launch(spec, config.boot());
-                if (outcome.isDone()) {
-                    return; // killed while QEMU started
-                }
-                if (snapshot != null) {
-                    vm.resume(config.boot());
+                try {
+                    vm = ready.driver().launch(spec, config.boot());
+                    if (outcome.isDone()) {
+                        return; // killed while QEMU started
+                    }
+                    if (snapshot != null) {
+                        vm.resume(config.boot());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    unusable = snapshot == null || outcome.isDone() ? null : snapshot.key();
+                    throw e;
                 }
             } finally {
                 if (lease != null) {
                     lease.close(); // QEMU has the snapshot's files open (or never will)
+                }
+                if (unusable != null) {
+                    // a snapshot QEMU cannot load (a file damaged or deleted by hand) would fail every restore: the next builds anew
+                    snapshots.discard(unusable);
                 }
             }
             restored = lease != null;

@@ -221,6 +221,16 @@ final class WarmSnapshots {
         return deleted;
     }
 
+    /** Deletes one snapshot that could not be restored (waits for restores in flight). */
+    void discard(String key) {
+        use.writeLock().lock();
+        try {
+            delete(dir.resolve(key), "it could not be restored", new ArrayList<>());
+        } finally {
+            use.writeLock().unlock();
+        }
+    }
+
     private static void delete(Path p, String why, List<String> deleted) {
         log.atInfo().setMessage("deleting a warm snapshot").addKeyValue("key", p.getFileName()).addKeyValue("why", why).log();
         QemuVm.deleteTree(p);

@@ -199,6 +199,27 @@ class MicroVmBackendIT {
     }
 
     @Test
+    void aSnapshotQemuCannotLoadFailsOneWorkloadAndIsBuiltAnewForTheNext() throws Exception {
+        String code = "def handler(input):\n    return input\n";
+        Limits limits = new Limits(1, 256, Duration.ofSeconds(120));
+        assertThat(run(new ExecutionRequest("01TESTDAMAGE1", Runtime.PYTHON, code, "1", limits))).isInstanceOf(Outcome.Completed.class);
+        Path snapshot = snapshotsOf(null).stream().filter(p -> {
+            try {
+                return Files.readString(p.resolve("key.properties")).contains("memory_mb=256");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }).findFirst().orElseThrow();
+        Files.write(snapshot.resolve("memory"), new byte[] {1, 2, 3}); // a damaged device state
+        assertThat(run(new ExecutionRequest("01TESTDAMAGE2", Runtime.PYTHON, code, "2", limits)))
+                .isInstanceOfSatisfying(Outcome.Failed.class, f -> assertThat(f.reason()).isEqualTo("backend_error"));
+        assertThat(snapshot).doesNotExist();
+        assertThat(run(new ExecutionRequest("01TESTDAMAGE3", Runtime.PYTHON, code, "3", limits)))
+                .isInstanceOfSatisfying(Outcome.Completed.class, c -> assertThat(c.outputJson()).isEqualTo("3"));
+        assertNoVmLeft();
+    }
+
+    @Test
     void imageCommandsRestoreAndAChangedImageGetsAFreshSnapshotWhileTheOldOnesAreCollected() throws Exception {
         ImageReference ref = ImageReference.parse("localhost/vulcan-test/warm-image:1");
         Digest v1 = importShellImage(ref, "1");
