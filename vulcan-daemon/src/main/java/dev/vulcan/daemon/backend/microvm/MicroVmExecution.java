@@ -330,28 +330,45 @@ final class MicroVmExecution implements Execution {
         for (CodeArchive.Entry e : ioFiles(code)) {
             files.add(new Zygote.File(e.path(), e.executable(), e.content()));
         }
-        byte[] payload = Zygote.payload(files, java.time.Instant.now(), seed, json);
+        byte[] nonceBytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(nonceBytes);
+        String nonce = java.util.HexFormat.of().formatHex(nonceBytes);
+        byte[] payload = Zygote.payload(files, java.time.Instant.now(), seed, nonce, json);
         Duration timeout = request.limits().timeout();
+        ResultTrailer trailer = new ResultTrailer(nonce);
         Run run;
         try {
-            run = command(listener -> agent.finish(payload, listener, timeout));
+            run = command(listener -> {
+                CommandResult r = agent.finish(payload, trailer.wrap(listener), timeout);
+                trailer.flush();
+                return r;
+            });
         } catch (AgentException e) {
             if (e.reason() != AgentException.Reason.DEADLINE) {
                 throw e;
             }
             return new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
         }
-        return codeOutcome(agent, code, run);
+        return codeOutcome(agent, code, run, trailer.result());
     }
 
     private Outcome codeOutcome(AgentClient agent, GuestWork.Code code, Run run) throws IOException {
+        return codeOutcome(agent, code, run, new ResultTrailer.Result.Unknown());
+    }
+
+    /** known: what the zygote's trailer said of result.json (Unknown: read it from the guest). */
+    private Outcome codeOutcome(AgentClient agent, GuestWork.Code code, Run run, ResultTrailer.Result known) throws IOException {
         return run.outcome((exit, stdout) -> {
             // The entrypoint's files come back through the same io-dir reader as for containers.
             Path io = Files.createTempDirectory("vulcan-vm-io-");
             try {
                 // only a shell script leaves syntax.txt: one read fewer for the others
                 for (String name : code.code().writesResult() ? List.of(CodeIo.RESULT) : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
-                    byte[] content = read(agent, GuestWork.IO + "/" + name);
+                    byte[] content = switch (known) {
+                        case ResultTrailer.Result.Content c when name.equals(CodeIo.RESULT) -> c.bytes();
+                        case ResultTrailer.Result.Absent a when name.equals(CodeIo.RESULT) -> null;
+                        default -> read(agent, GuestWork.IO + "/" + name);
+                    };
                     if (content != null) {
                         Files.write(io.resolve(name), content);
                     }

@@ -1,6 +1,7 @@
 package dev.vulcan.daemon.backend.microvm;
 
 import dev.vulcan.daemon.backend.oci.CodeImage;
+import dev.vulcan.daemon.backend.oci.CodeIo;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ final class Zygote {
      * same in every VM restored from one snapshot (docs/runtimes.md).
      */
     static final String PYTHON = String.join("\n",
-            "import binascii, json, os, sys, time, traceback, types",
+            "import binascii, json, os, stat, sys, time, traceback, types",
             "sys.path[0] = '/vulcan'",
             "with open('/vulcan/entry.py', 'rb') as f:",
             "    ENTRY = compile(f.read(), '/vulcan/entry.py', 'exec')",
@@ -53,7 +54,33 @@ final class Zygote {
             "        os.makedirs(os.path.dirname(target), exist_ok=True)",
             "        with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), 'wb') as f:",
             "            f.write(binascii.a2b_base64(data))",
-            "prepare()",
+            "    return job['marker'].encode()",
+            // entry.py ends with os._exit: the result goes out on stderr first (ResultTrailer), saving a read
+            "def trailer(marker, real_exit=os._exit):",
+            "    def _exit(code):",
+            "        try:",
+            "            for s in (sys.stdout, sys.stderr):",
+            "                try:",
+            "                    s.flush()",
+            "                except Exception:",
+            "                    pass",
+            "            path = '" + GuestWork.IO + "/result.json'",
+            "            try:",
+            "                regular = stat.S_ISREG(os.lstat(path).st_mode)",
+            "            except OSError:",
+            "                regular = False",
+            "            data, head = b'', b'-\\n'",
+            "            if regular:",
+            "                with open(path, 'rb') as f:",
+            "                    data = f.read(" + (CodeIo.MAX_RESULT_BYTES + 1) + ")",
+            "                head = b'%d\\n' % len(data)",
+            "            out = memoryview(marker + head + data)",
+            "            while out:",
+            "                out = out[os.write(2, out):]",
+            "        finally:",
+            "            real_exit(code)",
+            "    os._exit = _exit",
+            "trailer(prepare())",
             "exec(ENTRY, {'__name__': '__main__', '__file__': '/vulcan/entry.py', '__builtins__': __builtins__})",
             "");
 
@@ -71,8 +98,8 @@ final class Zygote {
     /** One file for the io dir. */
     record File(String path, boolean executable, byte[] content) {}
 
-    /** The one stdin payload a parked zygote reads: files, clock and seed as one JSON document. */
-    static byte[] payload(List<File> files, Instant now, byte[] seed, JsonMapper json) {
+    /** The one stdin payload a parked zygote reads: files, clock, seed and result marker as one JSON document. */
+    static byte[] payload(List<File> files, Instant now, byte[] seed, String nonce, JsonMapper json) {
         List<List<Object>> entries = new ArrayList<>();
         for (File f : files) {
             entries.add(List.of(f.path(), f.executable() ? 0755 : 0644, Base64.getEncoder().encodeToString(f.content())));
@@ -81,6 +108,7 @@ final class Zygote {
         job.put("clock_ns", now.getEpochSecond() * 1_000_000_000L + now.getNano());
         job.put("seed", java.util.HexFormat.of().formatHex(seed));
         job.put("files", entries);
+        job.put("marker", ResultTrailer.marker(nonce));
         return json.writeValueAsString(job).getBytes(StandardCharsets.UTF_8);
     }
 }

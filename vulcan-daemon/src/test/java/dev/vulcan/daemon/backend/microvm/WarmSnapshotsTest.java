@@ -133,12 +133,13 @@ class WarmSnapshotsTest {
     void aZygoteGetsItsFilesClockAndSeedAsOneJsonDocument() {
         JsonMapper json = JsonMapper.builder().build();
         byte[] payload = Zygote.payload(List.of(new Zygote.File("main.py", false, "x = 1".getBytes()),
-                new Zygote.File("bin/run", true, new byte[] {0, 1})), java.time.Instant.ofEpochSecond(5, 7), new byte[] {1, 2}, json);
+                new Zygote.File("bin/run", true, new byte[] {0, 1})), java.time.Instant.ofEpochSecond(5, 7), new byte[] {1, 2}, "ab", json);
         var node = json.readTree(payload);
         assertThat(node.path("clock_ns").asLong()).isEqualTo(5_000_000_007L);
         assertThat(node.path("seed").asString()).isEqualTo("0102");
         assertThat(node.path("files").get(0).toString()).isEqualTo("[\"main.py\",420,\"eCA9IDE=\"]");
         assertThat(node.path("files").get(1).get(1).asInt()).isEqualTo(0755);
+        assertThat(node.path("marker").asString()).isEqualTo(ResultTrailer.marker("ab"));
     }
 
     @Test
