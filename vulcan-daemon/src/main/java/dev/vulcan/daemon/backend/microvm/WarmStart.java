@@ -33,7 +33,10 @@ enum WarmStart {
     /** Part of the snapshot key: a zygote of python and a plain VM of the python image are different saves. */
     String flavour(GuestWork work) {
         return switch (this) {
-            case ZYGOTE -> "zygote-" + ((GuestWork.Code) work).code().name().toLowerCase(java.util.Locale.ROOT) + "-1";
+            case ZYGOTE -> {
+                var code = ((GuestWork.Code) work).code();
+                yield "zygote-" + code.name().toLowerCase(java.util.Locale.ROOT) + "-" + Zygote.version(code);
+            }
             case INTERPRETER -> "code";
             case IMAGE -> "image";
         };

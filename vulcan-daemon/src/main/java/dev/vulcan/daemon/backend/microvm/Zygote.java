@@ -36,6 +36,7 @@ final class Zygote {
     static final String PYTHON = String.join("\n",
             "import binascii, json, os, stat, sys, time, traceback, types",
             "sys.path[0] = '/vulcan'",
+            "sys.argv[:] = ['/vulcan/entry.py']",
             "with open('/vulcan/entry.py', 'rb') as f:",
             "    ENTRY = compile(f.read(), '/vulcan/entry.py', 'exec')",
             "os.makedirs('" + GuestWork.IO + "', exist_ok=True)",
@@ -85,6 +86,17 @@ final class Zygote {
             "");
 
     private Zygote() {}
+
+    /** Part of the snapshot key: a changed script gives fresh snapshots. */
+    static String version(CodeImage code) {
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    (code.name() + "\n" + PYTHON).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** The command that parks the runtime's interpreter, for runtimes that have a zygote. */
     static Optional<CommandRequest> command(CodeImage code) {

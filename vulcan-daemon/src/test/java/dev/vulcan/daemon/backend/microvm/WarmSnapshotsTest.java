@@ -44,7 +44,7 @@ class WarmSnapshotsTest {
                 WarmSnapshots.key("boot1", A, "qemu 7.2", new Accelerator.Kvm("x"), 1, 256),
                 WarmSnapshots.key("boot1", A, "qemu 7.2", TCG, 2, 256),
                 WarmSnapshots.key("boot1", A, "qemu 7.2", TCG, 1, 512),
-                meta("zygote-python-1", A).key(),                         // a parked interpreter is not a plain VM
+                meta("zygote-python-0a1b2c", A).key(),                    // a parked interpreter is not a plain VM
                 meta("image", A).key())).doesNotContain(key).doesNotHaveDuplicates();
     }
 
@@ -122,6 +122,9 @@ class WarmSnapshotsTest {
         assertThat(WarmStart.of(new GuestWork.Shell("true"))).isNull();
         assertThat(WarmStart.of(new GuestWork.Code(CodeImage.PYTHON, CodeImage.PYTHON.image(), "", null))).isEqualTo(WarmStart.ZYGOTE);
         assertThat(WarmStart.of(new GuestWork.Code(CodeImage.NODE, CodeImage.NODE.image(), "", null))).isEqualTo(WarmStart.INTERPRETER);
+        // the zygote's script is part of its flavour, so of the key: a changed script gives fresh snapshots
+        assertThat(WarmStart.ZYGOTE.flavour(new GuestWork.Code(CodeImage.PYTHON, CodeImage.PYTHON.image(), "", null)))
+                .isEqualTo("zygote-python-" + Zygote.version(CodeImage.PYTHON)).hasSize("zygote-python-".length() + 12);
         assertThat(Zygote.command(CodeImage.PYTHON)).hasValueSatisfying(c -> {
             assertThat(c.inRootfs()).isTrue();
             assertThat(c.timeout()).as("the host enforces it: the guest's clock at the save is not the restore's").isNull();
