@@ -276,6 +276,7 @@ public final class MicroVmBackend implements Backend {
             closed = true;
         }
         running.values().forEach(e -> e.kill("killed", "the daemon is shutting down"));
+        snapshots.abortBuilds(); // a workload waiting for its snapshot would wait for the save otherwise
         running.values().forEach(MicroVmExecution::awaitCleanup);
         if (ready != null) {
             ready.driver().close();

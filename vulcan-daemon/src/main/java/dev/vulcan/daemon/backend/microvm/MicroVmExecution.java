@@ -151,7 +151,7 @@ final class MicroVmExecution implements Execution {
                                 rootfs.digest(work.image()), ready.driver().version(), ready.accelerator(), cpus, memoryMb);
                         try {
                             lease = snapshots.get(meta, (memory, snapDisk, ram) -> warm.save(work, ready, config, rootfs, base,
-                                    meta, memory, snapDisk, ram));
+                                    snapshots, meta, memory, snapDisk, ram));
                         } catch (IOException e) {
                             // no snapshot (the save failed, or it was collected meanwhile): this one boots
                             log.atWarn().setMessage("no warm snapshot, booting").addKeyValue("workload", request.workloadId())

@@ -221,6 +221,28 @@ final class WarmSnapshots {
         return deleted;
     }
 
+    /** VMs being readied for a save: a daemon that shuts down kills them rather than wait for the save. */
+    private final java.util.Set<VmDriver.Running> saving = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean aborted;
+
+    void saving(VmDriver.Running vm) {
+        saving.add(vm);
+        if (aborted) {
+            vm.kill(); // the daemon is shutting down: no new saves
+        }
+    }
+
+    void saved(VmDriver.Running vm) {
+        saving.remove(vm);
+    }
+
+    /** Kills the VMs of builds in flight (their builds then fail and leave nothing). */
+    void abortBuilds() {
+        aborted = true;
+        saving.forEach(VmDriver.Running::kill);
+    }
+
     /** Deletes one snapshot that could not be restored (waits for restores in flight). */
     void discard(String key) {
         use.writeLock().lock();

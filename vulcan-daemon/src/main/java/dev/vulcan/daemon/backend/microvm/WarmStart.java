@@ -47,13 +47,14 @@ enum WarmStart {
      * readies it for this flavour and saves its device state: the files {@link WarmSnapshots} keeps.
      */
     void save(GuestWork work, MicroVmBackend.Ready ready, MicroVmBackend.Config config, RootfsImages rootfs, Path base,
-            WarmSnapshots.Meta meta, Path memory, Path disk, Path ram) throws IOException {
+            WarmSnapshots snapshots, WarmSnapshots.Meta meta, Path memory, Path disk, Path ram) throws IOException {
         rootfs.overlay(base, disk);
         String vmId = "snap-" + meta.key().substring(0, 12);
         VmSpec spec = new VmSpec(vmId, ready.image(), ready.accelerator(), meta.cpus(), meta.memoryMb(),
                 config.stateDir().resolve("run").resolve(vmId), List.of(), disk, null, new SnapshotRam(ram, true));
-        try (VmDriver.Running saved = ready.driver().launch(spec, config.boot());
-                AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
+        VmDriver.Running saved = ready.driver().launch(spec, config.boot());
+        snapshots.saving(saved);
+        try (saved; AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
             agent.mountRootfs("/dev/vda", "ext4", config.boot());
             switch (this) {
                 case ZYGOTE -> agent.begin(Zygote.command(((GuestWork.Code) work).code()).orElseThrow(), Zygote.READY,
@@ -69,6 +70,8 @@ enum WarmStart {
                 case IMAGE -> { } // booted, rootfs mounted: what every image command needs first
             }
             saved.snapshot(memory, SAVE_DEADLINE);
+        } finally {
+            snapshots.saved(saved);
         }
     }
 
