@@ -28,13 +28,15 @@ final class Zygote {
 
     /**
      * The python side. The clock is set and randomness mixed in before anything of the workload runs:
-     * the guest wakes with the clock and entropy pool of the moment it was saved. Python's own
+     * the guest wakes with the clock and entropy pool of the moment it was saved; after the host's bytes
+     * are written the kernel's CRNG is reseeded (ioctl RNDRESEEDCRNG), or it would go on with the key
+     * every VM restored from the snapshot shares. Python's own
      * {@code random} module, if something imported it before the save, is reseeded too. What it
      * cannot renew: str hashing's seed (PYTHONHASHSEED), fixed when the interpreter started, is the
      * same in every VM restored from one snapshot (docs/runtimes.md).
      */
     static final String PYTHON = String.join("\n",
-            "import binascii, json, os, stat, sys, time, traceback, types",
+            "import binascii, fcntl, json, os, stat, sys, time, traceback, types",
             "sys.path[0] = '/vulcan'",
             "sys.argv[:] = ['/vulcan/entry.py']",
             "with open('/vulcan/entry.py', 'rb') as f:",
@@ -48,6 +50,9 @@ final class Zygote {
             "    time.clock_settime_ns(time.CLOCK_REALTIME, job['clock_ns'])",
             "    with open('/dev/urandom', 'wb') as f:",
             "        f.write(binascii.unhexlify(job['seed']))",
+            "        f.flush()",
+            // RNDRESEEDCRNG: the bytes only reach the pool; the CRNG, the same in every restored VM, takes them now
+            "        fcntl.ioctl(f.fileno(), 0x5207)",
             "    if 'random' in sys.modules:",
             "        sys.modules['random'].seed()",
             "    for path, mode, data in job['files']:",
