@@ -187,6 +187,19 @@ class MicroVmBackendIT {
     }
 
     @Test
+    void nodeCodeRestoresFromAVmWhoseInterpreterRanOnce() throws Exception {
+        Execution e = backend.start(new ExecutionRequest("01TESTNODEW", Runtime.JAVASCRIPT,
+                "export default (input) => { console.error('node log'); return { sum: input.a + input.b }; }",
+                "{\"a\":1,\"b\":2}", new Limits(1, 256, Duration.ofSeconds(120))), sink);
+        assertThat(e.outcome().get(600, TimeUnit.SECONDS)).isInstanceOfSatisfying(Outcome.Completed.class,
+                c -> assertThat(c.outputJson()).isEqualTo("{\"sum\":3}"));
+        assertThat(e.sandboxStart().kind()).isEqualTo(dev.vulcan.daemon.backend.SandboxStart.Kind.WARM);
+        assertThat(lines).contains("STDERR node log");
+        assertThat(snapshotsOf(null)).anySatisfy(p -> assertThat(p.resolve("key.properties")).content().contains("flavour=code"));
+        assertNoVmLeft();
+    }
+
+    @Test
     void aRestoredInterpreterKeepsTheErrorContractAndTheTimeoutKillsIt() throws Exception {
         Outcome failed = run(new ExecutionRequest("01TESTZYGERR", Runtime.PYTHON,
                 "def handler(input):\n    raise ValueError('no ' + input)\n", "\"way\"", new Limits(1, 256, Duration.ofSeconds(120))));
