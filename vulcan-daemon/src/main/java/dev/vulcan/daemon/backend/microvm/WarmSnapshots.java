@@ -127,6 +127,10 @@ final class WarmSnapshots {
         void close();
     }
 
+    /** How long a key whose build failed is not tried again: its workloads boot meanwhile, without a failed save first. */
+    static final java.time.Duration RETRY_AFTER = java.time.Duration.ofMinutes(10);
+    private final Map<String, Long> failedAt = new ConcurrentHashMap<>();
+
     /** The snapshot of this meta, built by the builder the first time (one build per key at a time), leased. */
     Lease get(Meta meta, Builder builder) throws IOException {
         String key = meta.key();
@@ -135,7 +139,18 @@ final class WarmSnapshots {
         if (!Files.isDirectory(target)) {
             synchronized (locks.computeIfAbsent(key, k -> new Object())) {
                 if (!Files.isDirectory(target)) {
-                    build(meta, target, builder);
+                    Long failed = failedAt.get(key);
+                    if (failed != null && System.nanoTime() - failed < RETRY_AFTER.toNanos()) {
+                        throw new IOException("saving " + meta.flavour() + " of " + meta.image() + " failed less than "
+                                + RETRY_AFTER.toMinutes() + " minutes ago");
+                    }
+                    try {
+                        build(meta, target, builder);
+                        failedAt.remove(key);
+                    } catch (IOException | RuntimeException e) {
+                        failedAt.put(key, System.nanoTime());
+                        throw e;
+                    }
                 }
             }
         }

@@ -57,22 +57,24 @@ class WarmSnapshotsTest {
             throw new IOException("guest died");
         })).hasMessage("guest died");
         assertThat(dir).isEmptyDirectory();
+        // a key whose save failed is not tried again at once: its workloads boot instead of failing a save each
+        assertThatThrownBy(() -> snapshots.get(meta("image", A), WRITES)).hasMessageContaining("failed less than");
         WarmSnapshots.Builder builder = (memory, disk, ram) -> {
             builds.incrementAndGet();
             WRITES.build(memory, disk, ram);
         };
         WarmSnapshots.Snapshot first;
-        try (WarmSnapshots.Lease lease = snapshots.get(meta("image", A), builder)) {
+        try (WarmSnapshots.Lease lease = snapshots.get(meta("image", B), builder)) {
             first = lease.snapshot();
         }
-        try (WarmSnapshots.Lease lease = snapshots.get(meta("image", A), builder)) {
+        try (WarmSnapshots.Lease lease = snapshots.get(meta("image", B), builder)) {
             assertThat(lease.snapshot()).isEqualTo(first);
         }
         assertThat(builds).hasValue(1);
         assertThat(first.memory()).hasContent("state");
         assertThat(first.disk()).hasContent("disk");
         assertThat(first.ram()).hasContent("ram");
-        assertThat(first.memory().resolveSibling("key.properties")).content().contains(A.hex(), "flavour=image");
+        assertThat(first.memory().resolveSibling("key.properties")).content().contains(B.hex(), "flavour=image");
     }
 
     @Test
