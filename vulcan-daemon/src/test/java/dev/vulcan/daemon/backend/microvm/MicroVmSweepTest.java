@@ -86,4 +86,39 @@ class MicroVmSweepTest {
             assertThat(state.resolve("snapshots/" + current.key())).doesNotExist();
         }
     }
+
+    @Test
+    void startUpDeletesTheSnapshotsOfAnotherBootImage() throws Exception {
+        JsonMapper json = JsonMapper.builder().build();
+        ImageStore images = ImageStore.open(dir.resolve("images"), json, RegistryTrust.defaults(dir.resolve("certs.d")));
+        var digest = RootfsImagesTest.importImage(images, dir, "localhost/vulcan-test/boot:1", "boot");
+        Path boot = dir.resolve("vm");
+        Files.createDirectories(boot);
+        Files.writeString(boot.resolve("vmlinuz"), "kernel");
+        Files.writeString(boot.resolve("initramfs.cpio.gz"), "initramfs");
+        String current = "0123456789abcdef0123456789abcdef";
+        Files.writeString(boot.resolve("image.json"), "{\"id\":\"" + current + "\",\"kernel\":\"vmlinuz\","
+                + "\"initramfs\":\"initramfs.cpio.gz\",\"kernel_version\":\"6.1\"}");
+        Path state = dir.resolve("microvm");
+        WarmSnapshots writer = new WarmSnapshots(state.resolve("snapshots"), 8, () -> { });
+        var accelerator = new Accelerator.Tcg("test");
+        var ofCurrent = new WarmSnapshots.Meta("image", current, digest, "qemu", accelerator, 1, 256);
+        var ofOld = new WarmSnapshots.Meta("image", "fedcba9876543210fedcba9876543210", digest, "qemu", accelerator, 1, 256);
+        WarmSnapshots.Builder files = (memory, disk, ram) -> {
+            Files.writeString(memory, "m");
+            Files.writeString(disk, "d");
+            Files.writeString(ram, "r");
+        };
+        writer.get(ofCurrent, files).close();
+        writer.get(ofOld, files).close();
+        ProcessRunner none = (argv, deadline) -> {
+            throw new IOException("no process at start-up");
+        };
+        try (MicroVmBackend backend = new MicroVmBackend(MicroVmBackend.Config.defaults(state).withImageDir(boot), json, images,
+                new BaseImages(images, dir.resolve("base")), new Mounts.Native(), none, 4096)) {
+            // a new kernel, initramfs or agent: the old one's snapshots cannot be restored by it
+            assertThat(state.resolve("snapshots/" + ofOld.key())).doesNotExist();
+            assertThat(state.resolve("snapshots/" + ofCurrent.key())).exists();
+        }
+    }
 }
