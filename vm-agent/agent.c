@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
@@ -413,9 +415,23 @@ static int forward(int fd, int type) {
     return 1;
 }
 
+/*
+ * Every VM restored from one snapshot wakes with the same CRNG state, and writing bytes to
+ * /dev/urandom only mixes them into the input pool: the CRNG keeps its key until its reseed interval
+ * passes, by the guest's clock, which was paused. So each command starts with a reseed, and the host
+ * writes fresh bytes into the pool first (one command before the workload's).
+ */
+static void reseed_crng(void) {
+    int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void) ioctl(fd, RNDRESEEDCRNG);
+    close(fd);
+}
+
 static void run(const struct request *r, int sigfd) {
     int out[2], err[2], in[2];
     char why[300];
+    reseed_crng();
     uint64_t start = now_us();
     pid_t pid = spawn(r, out, err, in, why, sizeof why);
     if (pid < 0) {

@@ -26,8 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The microVM benchmark, in-process on the backend (no HTTP in the figures): a python hello world
- * booted cold (warm starts off) and restored from a saved VM, the memory a VM costs the host beyond
- * what its guest touched, and 5 VMs at once. Prints a table and writes bench/results/microvm-*.json.
+ * booted cold (warm starts off) and restored from a saved VM (its parked interpreter), the same for
+ * an image command (busybox echo), the memory a VM costs the host beyond what its guest touched,
+ * and 5 VMs at once. Prints a table and writes bench/results/microvm-*.json.
  */
 public final class MicroVmBench {
 
@@ -78,6 +79,19 @@ public final class MicroVmBench {
                 report.put("python_hello_restore_to_result", w.summary());
                 report.put("speedup_median", c.median() / w.median());
 
+                // image commands (busybox echo): booted and mounted every time, against restored with the rootfs mounted
+                String busybox = base.ensure(dev.vulcan.daemon.backend.oci.CodeImage.SHELL).toString();
+                image(cold, ids, busybox);
+                image(warm, ids, busybox);
+                List<Double> imageCold = new ArrayList<>();
+                List<Double> imageWarm = new ArrayList<>();
+                for (int i = 0; i < Math.max(3, runs / 2); i++) {
+                    imageCold.add(image(cold, ids, busybox));
+                    imageWarm.add(image(warm, ids, busybox));
+                }
+                report.put("image_command_cold_boot_to_result", new Samples(imageCold).summary());
+                report.put("image_command_restore_to_result", new Samples(imageWarm).summary());
+
                 report.put("memory_shell_initramfs", memory(cold, ids, Runtime.SHELL));
                 report.put("memory_python_restored", memory(warm, ids, Runtime.PYTHON));
 
@@ -117,6 +131,19 @@ public final class MicroVmBench {
                 new Limits(1, 256, Duration.ofSeconds(120))), QUIET).outcome().get(600, TimeUnit.SECONDS);
         double ms = (System.nanoTime() - t) / 1e6;
         if (!(o instanceof Outcome.Completed done) || !done.outputJson().equals("\"hello vm\"")) {
+            throw new IllegalStateException("unexpected outcome " + o);
+        }
+        return ms;
+    }
+
+    /** One image command (busybox's echo, chrooted into the image's rootfs) to its result, in ms. */
+    private static double image(MicroVmBackend backend, AtomicInteger ids, String ref) throws Exception {
+        long t = System.nanoTime();
+        Outcome o = backend.start(new ExecutionRequest("bench-img-" + ids.incrementAndGet(), Runtime.OCI, null, "null",
+                new Limits(1, 256, Duration.ofSeconds(120)), new ExecutionRequest.ImageCommand(ref, List.of("echo hi"), true)),
+                QUIET).outcome().get(600, TimeUnit.SECONDS);
+        double ms = (System.nanoTime() - t) / 1e6;
+        if (!(o instanceof Outcome.Exited done) || !done.outputJson().equals("\"hi\\n\"")) {
             throw new IllegalStateException("unexpected outcome " + o);
         }
         return ms;

@@ -57,6 +57,19 @@ class MetricsIT {
     }
 
     @Test
+    void aMicroVmRestoredFromASnapshotCountsAsAWarmStart() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(available.contains("microvm") || "true".equals(System.getenv("CI")),
+                "microvm unavailable here");
+        Http.Reply reply = http.postJson("/v1/workloads", Map.of("isolation", "microvm", "runtime", "python",
+                "code", "def handler(input):\n    return 'warm'\n", "resources", Map.of("mem_mb", 256, "timeout_s", 300)));
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.json().get("status").asString()).as(reply.body()).isEqualTo("completed");
+        // python code continues from a saved VM (the first workload saves it, then restores from it as well)
+        assertThat(http.get("/metrics").body()).containsPattern(
+                "vulcan_workload_start_seconds_count\\{isolation=\"microvm\",runtime=\"python\",start=\"warm\"} [1-9]");
+    }
+
+    @Test
     void everyAvailableBackendHasItsSeriesAndPromtoolAcceptsThem() throws Exception {
         assertThat(available).contains("isolate", "container");
         for (String isolation : available) {
@@ -82,7 +95,7 @@ class MetricsIT {
                     .contains("vulcan_sandbox_memory_bytes{isolation=\"" + isolation + "\"} ")
                     .contains("vulcan_backend_available{isolation=\"" + isolation + "\"} 1");
         }
-        // warm starts exist only where a pool does; every other backend makes a sandbox per workload
+        // warm starts exist only where a pool or a snapshot does; these workloads make a sandbox each elsewhere
         assertThat(text).containsPattern(
                 "vulcan_workload_start_seconds_count\\{isolation=\"isolate\",runtime=\"javascript\",start=\"warm\"} [1-9]");
         for (String isolation : available) {

@@ -39,6 +39,8 @@ public final class ImageStore {
     /** Pulls, imports and unpacks share; gc and the rollback of a failed pull or import exclude them all. */
     private final ReadWriteLock gcLock = new ReentrantReadWriteLock();
 
+    private final java.util.List<Runnable> removalListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public ImageStore(Path root, JsonMapper json, RegistryTrust trust) throws IOException {
         this(root, json, trust, new SpecialFiles.Native());
     }
@@ -164,12 +166,32 @@ public final class ImageStore {
         return descriptor.digest();
     }
 
-    /** Forgets a reference; its blobs and layers stay until gc(). */
+    /** Forgets a reference; its blobs and layers stay until gc(). Then tells the removal listeners. */
     public void remove(ImageReference ref) throws IOException {
         if (!index.remove(ref.toString())) {
             throw new NotFoundException("image_not_found", "no image " + ref + " in the store");
         }
         log.atInfo().addKeyValue("image", ref).log("image removed");
+        for (Runnable listener : removalListeners) {
+            listener.run();
+        }
+    }
+
+    /**
+     * Runs the listener after every removal (on the removing thread): caches derived from images
+     * (the microVM backend's rootfs images and snapshots) drop what no reference reaches any more.
+     */
+    public void onRemoved(Runnable listener) {
+        removalListeners.add(listener);
+    }
+
+    /** The manifest digests the store's references name now. */
+    public java.util.Set<Digest> manifestDigests() throws IOException {
+        java.util.Set<Digest> digests = new java.util.HashSet<>();
+        for (Descriptor d : index.load().values()) {
+            digests.add(d.digest());
+        }
+        return digests;
     }
 
     /** Unpacks the image's layers (once each; pull and import did already) and returns their directories, lowest first. */

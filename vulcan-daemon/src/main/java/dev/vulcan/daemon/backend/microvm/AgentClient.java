@@ -1,6 +1,7 @@
 package dev.vulcan.daemon.backend.microvm;
 
 import dev.vulcan.daemon.backend.LogSink;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -69,15 +70,54 @@ public final class AgentClient implements AutoCloseable {
     public CommandResult exec(CommandRequest request, OutputListener output, Duration deadline) throws IOException {
         long until = System.nanoTime() + deadline.toNanos();
         send(AgentFrame.exec(request), until);
-        if (request.stdin() != null) {
-            byte[] stdin = request.stdin();
-            for (int at = 0; at < stdin.length; at += 32 * 1024) {
-                send(new AgentFrame(AgentFrame.STDIN, Arrays.copyOfRange(stdin, at, Math.min(stdin.length, at + 32 * 1024))), until);
+        return request.stdin() != null ? finish(request.stdin(), output, Duration.ofNanos(until - System.nanoTime()))
+                : collect(output, until, request.argv().getFirst());
+    }
+
+    /**
+     * The host side of an agent whose guest was restored from a snapshot taken in the middle of a
+     * command ({@link #begin}): no hello (the agent is inside that command, not waiting for requests).
+     */
+    public static AgentClient resumed(SocketChannel channel) throws IOException {
+        channel.configureBlocking(false);
+        Selector selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        return new AgentClient(channel, selector, null);
+    }
+
+    /**
+     * Starts a command whose stdin stays open and returns once its stdout carried the marker line (the
+     * command said it is ready): a zygote that a snapshot then freezes (see {@link Zygote}).
+     */
+    public void begin(CommandRequest request, String marker, Duration deadline) throws IOException {
+        long until = System.nanoTime() + deadline.toNanos();
+        send(AgentFrame.exec(request.withStdin(new byte[0])), until);
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        while (!seen.toString(java.nio.charset.StandardCharsets.UTF_8).contains(marker + "\n")) {
+            AgentFrame frame = receive(until, "the ready line of " + request.argv().getFirst());
+            switch (frame.type()) {
+                case AgentFrame.STDOUT, AgentFrame.STDERR -> seen.writeBytes(frame.payload());
+                case AgentFrame.DONE -> throw new AgentException(AgentException.Reason.PROTOCOL, request.argv().getFirst()
+                        + " ended before it was ready: " + frame.done() + " " + seen.toString(java.nio.charset.StandardCharsets.UTF_8));
+                case AgentFrame.ERROR -> throw new AgentException(AgentException.Reason.PROTOCOL, "agent: " + frame.text());
+                default -> throw new AgentException(AgentException.Reason.PROTOCOL, "unexpected frame " + (char) frame.type());
             }
-            send(AgentFrame.empty(AgentFrame.STDIN), until);
         }
+    }
+
+    /** Sends the running command its stdin (then EOF) and collects its output to its end. */
+    public CommandResult finish(byte[] stdin, OutputListener output, Duration deadline) throws IOException {
+        long until = System.nanoTime() + deadline.toNanos();
+        for (int at = 0; at < stdin.length; at += 32 * 1024) {
+            send(new AgentFrame(AgentFrame.STDIN, Arrays.copyOfRange(stdin, at, Math.min(stdin.length, at + 32 * 1024))), until);
+        }
+        send(AgentFrame.empty(AgentFrame.STDIN), until);
+        return collect(output, until, "the command");
+    }
+
+    private CommandResult collect(OutputListener output, long until, String what) throws IOException {
         while (true) {
-            AgentFrame frame = receive(until, "the result of " + request.argv().getFirst());
+            AgentFrame frame = receive(until, "the result of " + what);
             switch (frame.type()) {
                 case AgentFrame.STDOUT -> output.output(LogSink.Stream.STDOUT, frame.payload());
                 case AgentFrame.STDERR -> output.output(LogSink.Stream.STDERR, frame.payload());

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,21 +45,36 @@ public final class MicroVmBackend implements Backend {
      * @param stateDir  the accelerator verdict and one run dir per VM ({@code run/<vm>})
      * @param boot      how long a guest may take from launch to its agent's hello
      * @param kvmProbe  how long the KVM probe waits for a guest
-     * @param warmStarts whether code workloads continue from a saved runtime VM instead of booting
+     * @param warmStarts whether workloads with a rootfs continue from a saved VM instead of booting
+     * @param maxSnapshots how many saved VMs are kept at most (least recently used deleted first)
      */
     public record Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe,
-            boolean warmStarts) {
+            boolean warmStarts, int maxSnapshots) {
+        public Config {
+            if (maxSnapshots < 1) {
+                throw new IllegalArgumentException("maxSnapshots must be at least 1: " + maxSnapshots);
+            }
+        }
+
+        public Config(Path imageDir, Path qemuBinary, Path stateDir, Duration boot, Duration kvmProbe, boolean warmStarts) {
+            this(imageDir, qemuBinary, stateDir, boot, kvmProbe, warmStarts, WarmSnapshots.DEFAULT_MAX);
+        }
+
         public static Config defaults(Path stateDir) {
             return new Config(VmImage.DEFAULT_DIR, QemuDriver.DEFAULT_BINARY, stateDir, Duration.ofSeconds(60),
                     Duration.ofSeconds(20), true);
         }
 
         public Config withWarmStarts(boolean on) {
-            return new Config(imageDir, qemuBinary, stateDir, boot, kvmProbe, on);
+            return new Config(imageDir, qemuBinary, stateDir, boot, kvmProbe, on, maxSnapshots);
         }
 
         public Config withImageDir(Path dir) {
-            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe, warmStarts);
+            return new Config(dir, qemuBinary, stateDir, boot, kvmProbe, warmStarts, maxSnapshots);
+        }
+
+        public Config withMaxSnapshots(int max) {
+            return new Config(imageDir, qemuBinary, stateDir, boot, kvmProbe, warmStarts, max);
         }
     }
 
@@ -73,6 +89,7 @@ public final class MicroVmBackend implements Backend {
     private final WarmSnapshots snapshots;
     private final long hostMemoryMb;
     private final VmNetwork network;
+    private final ImageStore images;
     private final Map<String, MicroVmExecution> running = new ConcurrentHashMap<>();
     private BackendStatus status;
     private Ready ready;
@@ -88,13 +105,52 @@ public final class MicroVmBackend implements Backend {
         this.json = json;
         this.baseImages = baseImages;
         this.planner = new WorkPlanner(images, baseImages, json);
-        this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes);
+        this.rootfs = new RootfsImages(images, config.stateDir().resolve("rootfs"), mounts, processes, this::collect);
         this.hostMemoryMb = hostMemoryMb;
         this.network = new VmNetwork(processes);
-        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"));
+        this.images = images;
+        this.snapshots = new WarmSnapshots(config.stateDir().resolve("snapshots"), config.maxSnapshots(), this::collect);
         sweep();
         rootfs.sweep();
         snapshots.sweep();
+        // Start-up: what can be judged without the probe (the boot image on disk, the store's images).
+        collect(startupJudge());
+        images.onRemoved(this::collect);
+    }
+
+    /** Deletes the snapshots and rootfs images nothing current can use: after the probe and after an image removal. */
+    void collect() {
+        Ready r;
+        synchronized (this) {
+            r = ready;
+        }
+        collect(r == null ? startupJudge() : meta -> meta.bootImage().equals(r.image().id())
+                && meta.qemu().equals(r.driver().version())
+                && meta.accelerator().equals(r.accelerator().getClass().getSimpleName()));
+    }
+
+    /** Before the probe: the boot image's id is known from its manifest, QEMU and the accelerator not yet. */
+    private java.util.function.Predicate<WarmSnapshots.Meta> startupJudge() {
+        try {
+            String boot = VmImage.load(config.imageDir(), json).id();
+            return meta -> meta.bootImage().equals(boot);
+        } catch (IOException e) {
+            return meta -> true; // no boot image: nothing can be restored anyway, and a fixed one may match again
+        }
+    }
+
+    private void collect(java.util.function.Predicate<WarmSnapshots.Meta> current) {
+        try {
+            java.util.Set<dev.vulcan.daemon.image.Digest> live = images.manifestDigests();
+            List<String> gone = snapshots.collect(meta -> live.contains(meta.image()) && current.test(meta));
+            List<Path> bases = rootfs.collect(live);
+            if (!gone.isEmpty() || !bases.isEmpty()) {
+                log.atInfo().setMessage("microVM caches collected").addKeyValue("snapshots", gone.size())
+                        .addKeyValue("rootfs_images", bases.size()).log();
+            }
+        } catch (IOException | RuntimeException e) {
+            log.atWarn().setMessage("cannot collect microVM caches").setCause(e).log();
+        }
     }
 
     /**
@@ -175,6 +231,7 @@ public final class MicroVmBackend implements Backend {
             Accelerator accelerator = new AcceleratorProbe(driver, image, config.stateDir(), Path.of("/dev/kvm"), json,
                     config.kvmProbe(), config.boot()).probe();
             ready = new Ready(driver, image, accelerator);
+            collect(); // snapshots of another QEMU or accelerator can go now that both are known
             Map<String, String> details = new LinkedHashMap<>();
             details.put("accelerator", accelerator.name());
             details.put("accelerator_reason", accelerator.reason());
@@ -182,7 +239,9 @@ public final class MicroVmBackend implements Backend {
             details.put("image", image.id().substring(0, 12));
             details.put("rootfs", "ext4 per image digest with a qcow2 overlay per VM; shell code: the busybox initramfs");
             details.put("control_channel", "virtio-serial on a unix socket");
-            details.put("warm_starts", config.warmStarts() ? "code runtimes continue from a saved VM (QEMU migration to a file)" : "off");
+            details.put("warm_starts", config.warmStarts() ? "python code continues from a parked interpreter, node code and image"
+                    + " commands from a saved VM (RAM file mapped copy-on-write, device state by migration); at most "
+                    + config.maxSnapshots() + " saved VMs" : "off");
             return new BackendStatus.Available(driver.version(), accelerator.name(), details);
         } catch (IOException | RuntimeException e) {
             if (driver != null) {
@@ -232,6 +291,7 @@ public final class MicroVmBackend implements Backend {
             closed = true;
         }
         running.values().forEach(e -> e.kill("killed", "the daemon is shutting down"));
+        snapshots.abortBuilds(); // a workload waiting for its snapshot would wait for the save otherwise
         running.values().forEach(MicroVmExecution::awaitCleanup);
         if (ready != null) {
             ready.driver().close();

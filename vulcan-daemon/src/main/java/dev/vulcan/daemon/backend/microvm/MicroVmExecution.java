@@ -7,7 +7,6 @@ import dev.vulcan.daemon.backend.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import dev.vulcan.daemon.backend.oci.CodeImage;
 import dev.vulcan.daemon.backend.oci.CodeIo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
  * One workload in its own VM: a qcow2 overlay on the image's rootfs (none for shell code, which runs
  * in the initramfs), boot, mount the rootfs, run the command chrooted into it (code: written to
  * /vulcan/io first, result.json read back after), kill the VM and delete the overlay. Shell code gets
- * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime.
+ * the input on stdin (and in $VULCAN_INPUT when small), as in the container runtime. With warm
+ * starts, a VM with a rootfs continues from a snapshot instead of booting ({@link WarmStart}):
+ * python from its parked interpreter, which gets the code on stdin ({@link Zygote}).
  * One virtual thread supervises it (QEMU is forked by the driver's own platform thread).
  */
 final class MicroVmExecution implements Execution {
@@ -40,8 +41,6 @@ final class MicroVmExecution implements Execution {
     private static final Duration FILE_DEADLINE = Duration.ofSeconds(30);
     /** How much longer than the workload's timeout the host waits for the agent's answer. */
     static final Duration AGENT_GRACE = Duration.ofSeconds(30);
-    /** How long warming a runtime VM up and saving it may take. */
-    private static final Duration SAVE_DEADLINE = Duration.ofSeconds(120);
 
     private final MicroVmBackend.Ready ready;
     private final MicroVmBackend.Config config;
@@ -58,7 +57,7 @@ final class MicroVmExecution implements Execution {
     private volatile VmDriver.Running vm;
     private volatile long bootedNanos;
     /** Whether the VM continues from a snapshot (set by the supervisor before it runs the work). */
-    private boolean restored;
+    private volatile boolean restored;
     private Thread supervisor;
 
     MicroVmExecution(MicroVmBackend.Ready ready, MicroVmBackend.Config config, WorkPlanner planner, RootfsImages rootfs,
@@ -106,12 +105,15 @@ final class MicroVmExecution implements Execution {
         }
     }
 
-    /** Always cold: a VM is booted for each workload (no pool, no snapshots yet); started once the agent answered. */
+    /**
+     * WARM when the VM continued from a snapshot, COLD when it booted; started once the guest is
+     * ready for the command (the agent's hello, or for a zygote the moment its state is loaded).
+     */
     @Override
     public dev.vulcan.daemon.backend.SandboxStart sandboxStart() {
         long booted = bootedNanos;
-        return new dev.vulcan.daemon.backend.SandboxStart(dev.vulcan.daemon.backend.SandboxStart.Kind.COLD,
-                booted == 0 ? null : Duration.ofNanos(booted - started));
+        return new dev.vulcan.daemon.backend.SandboxStart(restored ? dev.vulcan.daemon.backend.SandboxStart.Kind.WARM
+                : dev.vulcan.daemon.backend.SandboxStart.Kind.COLD, booted == 0 ? null : Duration.ofNanos(booted - started));
     }
 
     /** QEMU's resident memory, or 0 before it runs. */
@@ -150,43 +152,79 @@ final class MicroVmExecution implements Execution {
             int cpus = request.limits().cpus();
             int memoryMb = Math.max(MIN_GUEST_MB, request.limits().memMb());
             Path disk = null;
-            WarmSnapshots.Snapshot snapshot = null;
-            if (work.image() != null) {
-                Path base = rootfs.base(work.image());
-                Files.createDirectories(overlay.getParent());
-                // a snapshot holds its devices: a networked VM (one more card) boots instead
-                if (work instanceof GuestWork.Code code && snapshots != null && join == null) {
-                    String key = WarmSnapshots.key(ready.image().id(), rootfs.digest(code.image()), ready.driver().version(),
-                            ready.accelerator(), cpus, memoryMb);
-                    snapshot = snapshots.get(key, (memory, snapDisk) -> save(code, base, key, cpus, memoryMb, memory, snapDisk));
-                    // the disk as it was when the VM was saved: the restored guest has it mounted and cached
-                    Files.copy(snapshot.disk(), overlay);
-                } else {
-                    rootfs.overlay(base, overlay);
+            // a snapshot holds its devices: a networked VM (one more card) boots instead
+            WarmStart warm = snapshots == null || join != null ? null : WarmStart.of(work);
+            long tapNanos = 0;
+            WarmSnapshots.Lease lease = null;
+            String unusable = null;
+            try {
+                if (work.image() != null) {
+                    Path base = rootfs.acquire(work.image(), request.workloadId());
+                    Files.createDirectories(overlay.getParent());
+                    if (warm != null) {
+                        WarmSnapshots.Meta meta = new WarmSnapshots.Meta(warm.flavour(work), ready.image().id(),
+                                rootfs.digest(work.image()), ready.driver().version(), ready.accelerator(), cpus, memoryMb);
+                        try {
+                            lease = snapshots.get(meta, (memory, snapDisk, ram) -> warm.save(work, ready, config, rootfs, base,
+                                    snapshots, meta, memory, snapDisk, ram));
+                        } catch (IOException e) {
+                            // no snapshot (the save failed, or it was collected meanwhile): this one boots
+                            log.atWarn().setMessage("no warm snapshot, booting").addKeyValue("workload", request.workloadId())
+                                    .addKeyValue("flavour", meta.flavour()).addKeyValue("reason", e.getMessage()).log();
+                        }
+                    }
+                    if (lease != null) {
+                        // the disk as it was when the VM was saved: the restored guest has it mounted and cached
+                        Files.copy(lease.snapshot().disk(), overlay);
+                    } else {
+                        rootfs.overlay(base, overlay);
+                    }
+                    disk = overlay;
                 }
-                disk = overlay;
+                WarmSnapshots.Snapshot snapshot = lease == null ? null : lease.snapshot();
+                if (outcome.isDone()) {
+                    return;
+                }
+                long tapStart = System.nanoTime();
+                VmNic nic = join == null ? null : network.prepare(join);
+                tapNanos = System.nanoTime() - tapStart;
+                VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
+                        config.stateDir().resolve("run").resolve(id), List.of(), disk,
+                        snapshot == null ? null : snapshot.memory(), snapshot == null ? null : new SnapshotRam(snapshot.ram(), false),
+                        nic);
+                try {
+                    vm = ready.driver().launch(spec, config.boot());
+                    if (outcome.isDone()) {
+                        return; // killed while QEMU started
+                    }
+                    if (snapshot != null) {
+                        vm.resume(config.boot());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    unusable = snapshot == null || outcome.isDone() ? null : snapshot.key();
+                    throw e;
+                }
+            } finally {
+                if (lease != null) {
+                    lease.close(); // QEMU has the snapshot's files open (or never will)
+                }
+                if (unusable != null) {
+                    // a snapshot QEMU cannot load (a file damaged or deleted by hand) would fail every restore: the next builds anew
+                    snapshots.discard(unusable);
+                }
             }
-            if (outcome.isDone()) {
+            restored = lease != null;
+            if (restored && warm == WarmStart.ZYGOTE) {
+                // the agent is inside the zygote's command: no hello, the code goes to its stdin
+                try (AgentClient agent = AgentClient.resumed(vm.agentChannel())) {
+                    bootedNanos = System.nanoTime();
+                    outcome.complete(runZygote(agent, (GuestWork.Code) work));
+                }
                 return;
-            }
-            long tapStart = System.nanoTime();
-            VmNic nic = join == null ? null : network.prepare(join);
-            long tapNanos = System.nanoTime() - tapStart;
-            VmSpec spec = new VmSpec(id, ready.image(), ready.accelerator(), cpus, memoryMb,
-                    config.stateDir().resolve("run").resolve(id), List.of(), disk, snapshot == null ? null : snapshot.memory(),
-                    nic);
-            vm = ready.driver().launch(spec, config.boot());
-            if (outcome.isDone()) {
-                return; // killed while QEMU started
-            }
-            if (snapshot != null) {
-                vm.resume(config.boot());
             }
             try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), config.boot())) {
                 bootedNanos = System.nanoTime(); // the guest agent said hello: the VM is ready for the command
-                // a restored guest gets its clock and randomness freshened in the same command that writes its files
-                restored = snapshot != null;
-                if (snapshot == null && disk != null) {
+                if (!restored && disk != null) {
                     agent.mountRootfs("/dev/vda", "ext4", config.boot());
                 }
                 if (join != null) {
@@ -217,65 +255,40 @@ final class MicroVmExecution implements Execution {
             } catch (IOException e) {
                 log.atWarn().setMessage("cannot delete a VM overlay").addKeyValue("file", overlay).setCause(e).log();
             }
+            rootfs.release(request.workloadId());
             onEnd.run();
         }
     }
 
-    /**
-     * Boots a runtime VM, mounts its rootfs, runs the interpreter once (its files then sit in the
-     * guest's page cache) and saves it: what {@link WarmSnapshots} keeps for later workloads.
-     */
-    private void save(GuestWork.Code code, Path base, String key, int cpus, int memoryMb, Path memory, Path disk)
-            throws IOException {
-        rootfs.overlay(base, disk);
-        String vmId = "snap-" + key.substring(0, 12);
-        VmSpec spec = new VmSpec(vmId, ready.image(), ready.accelerator(), cpus, memoryMb,
-                config.stateDir().resolve("run").resolve(vmId), List.of(), disk);
-        try (VmDriver.Running saved = ready.driver().launch(spec, config.boot());
-                AgentClient agent = AgentClient.handshake(saved.agentChannel(), config.boot())) {
-            agent.mountRootfs("/dev/vda", "ext4", config.boot());
-            CommandResult r = agent.exec(new CommandRequest(warmUp(code.code()), Map.of(), "/", SAVE_DEADLINE, null, true),
-                    (stream, chunk) -> { }, SAVE_DEADLINE.plusSeconds(5));
-            if (!r.succeeded()) {
-                throw new IOException("warming up " + code.image() + " failed: " + r.kind() + " " + r.code() + " " + r.message());
-            }
-            saved.snapshot(memory, SAVE_DEADLINE);
-        }
+    /** For a restored guest before an image command: the clock set and host randomness mixed in (an initramfs command). */
+    static List<String> refreshCommand(long epochSeconds, String seedHex) {
+        return List.of("/bin/sh", "-c", "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom", "sh",
+                Long.toString(epochSeconds), seedHex);
     }
 
-    /** The interpreter started once with what the entrypoint imports. */
-    static List<String> warmUp(CodeImage code) {
-        return switch (code) {
-            case PYTHON -> List.of(code.argv().getFirst(), "-c", "import asyncio, json, os, sys, traceback, types");
-            case NODE -> List.of(code.argv().getFirst(), "-e", "0");
-            case SHELL -> List.of("/bin/sh", "-c", "true");
-        };
-    }
-
-    /**
-     * One initramfs command that readies the guest for the code: unpacks the files (a tar on stdin)
-     * into the io dir and, for a restored guest, which wakes with the clock and random state of the
-     * moment it was saved, sets the clock and mixes fresh host randomness into its pool (see
-     * docs/runtimes.md for what that does not cover). One command: every exec costs a fork under emulation.
-     */
     static List<String> prepareCommand(boolean restored, long epochSeconds, String seedHex) {
         String script = (restored ? "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom && " : "")
                 + "mkdir -p /rootfs" + GuestWork.IO + " && tar -x -f - -C /rootfs" + GuestWork.IO;
         return List.of("/bin/sh", "-c", script, "sh", Long.toString(epochSeconds), seedHex);
     }
 
-    /** The io dir's files as a tar: the code (or the archive's files) and input.json. */
+    /** The io dir's files: the code (or the archive's files) and input.json. */
+    private List<CodeArchive.Entry> ioFiles(GuestWork.Code code) {
+        List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
+                ? CodeArchive.read(code.archive(), code.code().codeFile())
+                : List.of(new CodeArchive.Entry(code.code().codeFile(),
+                        (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
+        files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
+        files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
+        return files;
+    }
+
+    /** The io dir's files as a tar. */
     private byte[] ioTar(GuestWork.Code code) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
             tar.setLongFileMode(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_POSIX);
-            List<CodeArchive.Entry> files = new java.util.ArrayList<>(code.archive() != null
-                    ? CodeArchive.read(code.archive(), code.code().codeFile())
-                    : List.of(new CodeArchive.Entry(code.code().codeFile(),
-                            (code.source() == null ? "" : code.source()).getBytes(StandardCharsets.UTF_8), false)));
-            files.removeIf(e -> e.path().equals(CodeIo.INPUT) || e.path().equals(CodeIo.RESULT));
-            files.add(new CodeArchive.Entry(CodeIo.INPUT, request.inputJson().getBytes(StandardCharsets.UTF_8), false));
-            for (CodeArchive.Entry e : files) {
+            for (CodeArchive.Entry e : ioFiles(code)) {
                 var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.path());
                 entry.setSize(e.content().length);
                 entry.setMode(e.executable() ? 0100755 : 0100644);
@@ -296,6 +309,16 @@ final class MicroVmExecution implements Execution {
     }
 
     private Outcome runImage(AgentClient agent, GuestWork.InImage image) throws IOException {
+        if (restored) {
+            byte[] seed = new byte[32];
+            new java.security.SecureRandom().nextBytes(seed);
+            CommandResult fresh = agent.exec(new CommandRequest(refreshCommand(java.time.Instant.now().getEpochSecond(),
+                    java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, null, false),
+                    (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
+            if (!fresh.succeeded()) {
+                throw new IOException("cannot set the restored guest's clock: " + fresh.kind() + " " + fresh.message());
+            }
+        }
         Run run = command(agent, new CommandRequest(image.argv(), image.env(), image.cwd(), request.limits().timeout(),
                 null, true));
         return run.outcome(this::stdoutOutcome);
@@ -312,13 +335,60 @@ final class MicroVmExecution implements Execution {
         }
         Run run = command(agent, new CommandRequest(code.code().argv(), Map.of(), GuestWork.IO,
                 request.limits().timeout(), null, true));
+        return codeOutcome(agent, code, run);
+    }
+
+    /**
+     * Code for a restored zygote: the files, clock and seed go to its stdin, and it runs the entrypoint.
+     * The agent started that command before the save, without a timeout (the guest's clock then was
+     * not this one): the host enforces it, and at the timeout the VM is killed.
+     */
+    private Outcome runZygote(AgentClient agent, GuestWork.Code code) throws IOException {
+        byte[] seed = new byte[32];
+        new java.security.SecureRandom().nextBytes(seed);
+        List<Zygote.File> files = new java.util.ArrayList<>();
+        for (CodeArchive.Entry e : ioFiles(code)) {
+            files.add(new Zygote.File(e.path(), e.executable(), e.content()));
+        }
+        byte[] nonceBytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(nonceBytes);
+        String nonce = java.util.HexFormat.of().formatHex(nonceBytes);
+        byte[] payload = Zygote.payload(files, java.time.Instant.now(), seed, nonce, json);
+        Duration timeout = request.limits().timeout();
+        ResultTrailer trailer = new ResultTrailer(nonce);
+        Run run;
+        try {
+            run = command(listener -> {
+                CommandResult r = agent.finish(payload, trailer.wrap(listener), timeout);
+                trailer.flush();
+                return r;
+            });
+        } catch (AgentException e) {
+            if (e.reason() != AgentException.Reason.DEADLINE) {
+                throw e;
+            }
+            return new Outcome.Killed("timeout", "timed out after " + timeout.toSeconds() + " s", elapsed());
+        }
+        return codeOutcome(agent, code, run, trailer.result());
+    }
+
+    private Outcome codeOutcome(AgentClient agent, GuestWork.Code code, Run run) throws IOException {
+        return codeOutcome(agent, code, run, new ResultTrailer.Result.Unknown());
+    }
+
+    /** known: what the zygote's trailer said of result.json (Unknown: read it from the guest). */
+    private Outcome codeOutcome(AgentClient agent, GuestWork.Code code, Run run, ResultTrailer.Result known) throws IOException {
         return run.outcome((exit, stdout) -> {
             // The entrypoint's files come back through the same io-dir reader as for containers.
             Path io = Files.createTempDirectory("vulcan-vm-io-");
             try {
                 // only a shell script leaves syntax.txt: one read fewer for the others
                 for (String name : code.code().writesResult() ? List.of(CodeIo.RESULT) : List.of(CodeIo.RESULT, CodeIo.SYNTAX)) {
-                    byte[] content = read(agent, GuestWork.IO + "/" + name);
+                    byte[] content = switch (known) {
+                        case ResultTrailer.Result.Content c when name.equals(CodeIo.RESULT) -> c.bytes();
+                        case ResultTrailer.Result.Absent a when name.equals(CodeIo.RESULT) -> null;
+                        default -> read(agent, GuestWork.IO + "/" + name);
+                    };
                     if (content != null) {
                         Files.write(io.resolve(name), content);
                     }
@@ -368,12 +438,22 @@ final class MicroVmExecution implements Execution {
 
     /** Runs the workload's command, its output into the log and (stdout, capped) into the result. */
     private Run command(AgentClient agent, CommandRequest command) throws IOException {
+        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
+        return command(listener -> agent.exec(command, listener, request.limits().timeout().plus(AGENT_GRACE)));
+    }
+
+    /** A command's run on the agent, its output going to the listener given. */
+    @FunctionalInterface
+    private interface Exchange {
+        CommandResult run(AgentClient.OutputListener output) throws IOException;
+    }
+
+    private Run command(Exchange exchange) throws IOException {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         Lines out = new Lines(LogSink.Stream.STDOUT, logs);
         Lines err = new Lines(LogSink.Stream.STDERR, logs);
         Duration timeout = request.limits().timeout();
-        // The agent enforces the timeout; this deadline is for a guest that stopped answering altogether.
-        CommandResult result = agent.exec(command, (stream, chunk) -> {
+        CommandResult result = exchange.run((stream, chunk) -> {
             if (stream == LogSink.Stream.STDOUT) {
                 out.accept(chunk);
                 if (stdout.size() <= MAX_OUTPUT) {
@@ -382,7 +462,7 @@ final class MicroVmExecution implements Execution {
             } else {
                 err.accept(chunk);
             }
-        }, timeout.plus(AGENT_GRACE));
+        });
         out.finish();
         err.finish();
         return new Run(result, stdout.toString(StandardCharsets.UTF_8), stdout.size() > MAX_OUTPUT, timeout, this::elapsed);

@@ -86,7 +86,8 @@ public final class QemuDriver implements VmDriver {
         if (Files.isExecutable(SETPRIV)) {
             command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
         }
-        command.addAll(List.of(binary.toString(), "-name", "vulcan-" + spec.id(), "-M", "microvm"));
+        command.addAll(List.of(binary.toString(), "-name", "vulcan-" + spec.id(),
+                "-M", "microvm" + (spec.ram() == null ? "" : SnapshotRam.machineOption())));
         command.addAll(Accelerator.qemuArgs(spec.accelerator()));
         command.addAll(List.of(
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
@@ -108,9 +109,13 @@ public final class QemuDriver implements VmDriver {
         if (spec.nic() != null) {
             command.addAll(spec.nic().qemuArgs());
         }
+        if (spec.ram() != null) {
+            command.addAll(spec.ram().qemuArgs(spec.memoryMb()));
+        }
         if (spec.incoming() != null) {
             // QEMU 7.2 has no file: migration URI; cat streams the saved state in (VmSpec checked the path).
-            command.addAll(List.of("-incoming", "exec:cat " + spec.incoming().toAbsolutePath()));
+            // with a RAM file the capability comes first, over QMP: the URI follows it (QemuVm.resume)
+            command.addAll(List.of("-incoming", spec.ram() != null ? "defer" : "exec:cat " + spec.incoming().toAbsolutePath()));
         }
         return command;
     }

@@ -100,6 +100,9 @@ final class QemuVm implements VmDriver.Running {
         long until = System.nanoTime() + deadline.toNanos();
         QmpClient client = monitor();
         client.execute("stop", null, left(until));
+        if (spec.ram() != null) {
+            client.execute("migrate-set-capabilities", SnapshotRam.ignoreShared(), left(until));
+        }
         ObjectNode args = JsonNodeFactory.instance.objectNode().put("uri", "exec:cat > " + file.toAbsolutePath());
         if (!file.toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
             throw new IOException("snapshot path not safe for QEMU's exec: URI: " + file);
@@ -112,6 +115,11 @@ final class QemuVm implements VmDriver.Running {
     public void resume(Duration deadline) throws IOException {
         long until = System.nanoTime() + deadline.toNanos();
         QmpClient client = monitor();
+        if (spec.ram() != null) {
+            client.execute("migrate-set-capabilities", SnapshotRam.ignoreShared(), left(until));
+            client.execute("migrate-incoming", JsonNodeFactory.instance.objectNode()
+                    .put("uri", "exec:cat " + spec.incoming().toAbsolutePath()), left(until));
+        }
         // "inmigrate" while the state streams in; paused once it is all there
         awaitStatus(client, until, "loading the snapshot into " + spec.id(), "query-status", "paused");
         client.execute("cont", null, left(until));

@@ -41,8 +41,18 @@ public final class RootfsImages {
     private final Mounts mounts;
     private final ProcessRunner processes;
     private final Map<String, Object> building = new ConcurrentHashMap<>();
+    /** The base each running VM's overlay reads (workload id to digest hex): {@link #collect} keeps those. */
+    private final Map<String, String> inUse = new ConcurrentHashMap<>();
+
+    private final Runnable afterBuild;
 
     public RootfsImages(ImageStore images, Path dir, Mounts mounts, ProcessRunner processes) {
+        this(images, dir, mounts, processes, () -> { });
+    }
+
+    /** afterBuild: runs once a new image is built (the moment the previous digest's may have become stale). */
+    public RootfsImages(ImageStore images, Path dir, Mounts mounts, ProcessRunner processes, Runnable afterBuild) {
+        this.afterBuild = afterBuild;
         this.images = images;
         this.dir = dir;
         this.mounts = mounts;
@@ -64,9 +74,62 @@ public final class RootfsImages {
         synchronized (building.computeIfAbsent(digest.hex(), k -> new Object())) {
             if (!Files.isRegularFile(target)) {
                 build(ref, target);
+                afterBuild.run();
             }
         }
         return target;
+    }
+
+    /**
+     * {@link #base}, recorded as in use by the holder until {@link #release}: a VM's overlay reads its
+     * base for as long as the VM runs, so collection must not delete it (the image may be removed meanwhile).
+     */
+    public Path acquire(ImageReference ref, String holder) throws IOException {
+        synchronized (inUse) {
+            Digest digest = digest(ref);
+            inUse.put(holder, digest.hex());
+        }
+        try {
+            return base(ref);
+        } catch (IOException | RuntimeException e) {
+            release(holder);
+            throw e;
+        }
+    }
+
+    public void release(String holder) {
+        inUse.remove(holder);
+    }
+
+    /**
+     * Deletes the ext4 images of digests no longer in the store ({@code live} holds the manifest
+     * digests of every reference it has), except those a running VM reads. Returns the files deleted.
+     */
+    public List<Path> collect(java.util.Set<Digest> live) {
+        List<Path> deleted = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return deleted;
+        }
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        live.forEach(d -> keep.add(d.hex()));
+        synchronized (inUse) {
+            keep.addAll(inUse.values());
+            try (Stream<Path> all = Files.list(dir)) {
+                for (Path p : all.toList()) {
+                    String name = p.getFileName().toString();
+                    if (name.endsWith(".ext4") && !keep.contains(name.substring(0, name.length() - 5))) {
+                        synchronized (building.computeIfAbsent(name.substring(0, name.length() - 5), k -> new Object())) {
+                            Files.deleteIfExists(p);
+                        }
+                        deleted.add(p);
+                        log.atInfo().setMessage("rootfs image deleted: its image left the store").addKeyValue("file", p).log();
+                    }
+                }
+            } catch (IOException e) {
+                log.atWarn().setMessage("cannot collect rootfs images").addKeyValue("dir", dir).setCause(e).log();
+            }
+        }
+        return deleted;
     }
 
     private void build(ImageReference ref, Path target) throws IOException {

@@ -10,13 +10,20 @@ import java.util.Objects;
  * when the VM is closed), extra kernel arguments appended last (so "-- args" for init may end them)
  * the root disk (a qcow2 overlay, null for none), which the guest sees as /dev/vda, and the
  * snapshot to continue from (null: boot), which must have been taken of a VM with the same devices,
- * vCPUs and RAM, its disk as it was at that moment; and its network card (null: none, the guest has only
- * loopback), for which QEMU runs inside the card's network namespace.
+ * vCPUs and RAM, its disk as it was at that moment; the guest RAM's backing file (null: anonymous
+ * memory), see {@link SnapshotRam}; and its network card (null: none, the guest has only loopback),
+ * for which QEMU runs inside the card's network namespace.
  */
 public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
-        List<String> extraKernelArgs, Path disk, Path incoming, VmNic nic) {
+        List<String> extraKernelArgs, Path disk, Path incoming, SnapshotRam ram, VmNic nic) {
 
     /** A VM without a network card. */
+    public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
+            List<String> extraKernelArgs, Path disk, Path incoming, SnapshotRam ram) {
+        this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, disk, incoming, ram, null);
+    }
+
+    /** A VM with anonymous guest RAM. */
     public VmSpec(String id, VmImage image, Accelerator accelerator, int cpus, int memoryMb, Path runDir,
             List<String> extraKernelArgs, Path disk, Path incoming) {
         this(id, image, accelerator, cpus, memoryMb, runDir, extraKernelArgs, disk, incoming, null);
@@ -55,6 +62,9 @@ public record VmSpec(String id, VmImage image, Accelerator accelerator, int cpus
         if (incoming != null && nic != null) {
             // a snapshot holds the devices it was taken with; networked VMs boot (see docs/runtimes.md)
             throw new IllegalArgumentException("a VM with a network card cannot continue from a snapshot");
+        }
+        if (ram != null && !ram.file().toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
+            throw new IllegalArgumentException("RAM file path not usable in QEMU's options: " + ram.file());
         }
         if (incoming != null && !incoming.toAbsolutePath().toString().matches("[A-Za-z0-9/._-]+")) {
             throw new IllegalArgumentException("snapshot path not safe for QEMU's exec: URI: " + incoming);

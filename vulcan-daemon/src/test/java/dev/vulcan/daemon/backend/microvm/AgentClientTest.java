@@ -121,4 +121,43 @@ class AgentClientTest {
                     .isInstanceOf(AgentException.class).hasMessageContaining("malformed");
         }
     }
+
+    @Test
+    void aZygoteIsStartedUntilItsReadyLineAndARestoredOneGetsItsStdinWithoutAHello() throws Exception {
+        guestSends(AgentFrame.HELLO, "vulcan-agent/1".getBytes(StandardCharsets.UTF_8));
+        try (AgentClient agent = AgentClient.handshake(host, Duration.ofSeconds(10))) {
+            guestReads();
+            // the ready line split across two frames
+            guestSends(AgentFrame.STDOUT, "vulcan-zygote-re".getBytes(StandardCharsets.UTF_8));
+            guestSends(AgentFrame.STDOUT, "ady\n".getBytes(StandardCharsets.UTF_8));
+            agent.begin(CommandRequest.of("python3", "-c", "park"), Zygote.READY, Duration.ofSeconds(10));
+            AgentFrame exec = guestReads();
+            assertThat(exec.type()).isEqualTo(AgentFrame.EXEC);
+            assertThat(ByteBuffer.wrap(exec.payload()).getInt(0) & AgentFrame.EXEC_STDIN).as("stdin stays open").isNotZero();
+        }
+        // the restored side: a new client on the same stream, no hello; stdin, its end, then the command's output
+        try (AgentClient resumed = AgentClient.resumed(SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("agent.sock"))))) {
+            try (SocketChannel guest2 = server.accept()) {
+                guest.close();
+                guest = guest2;
+                guestSends(AgentFrame.STDOUT, "hi".getBytes(StandardCharsets.UTF_8));
+                guestSends(AgentFrame.DONE, done(0, 0, 10));
+                List<String> out = new ArrayList<>();
+                CommandResult r = resumed.finish("job".getBytes(StandardCharsets.UTF_8),
+                        (stream, chunk) -> out.add(stream + " " + new String(chunk, StandardCharsets.UTF_8)), Duration.ofSeconds(10));
+                assertThat(r.succeeded()).isTrue();
+                assertThat(out).containsExactly("STDOUT hi");
+                AgentFrame stdin = guestReads();
+                assertThat(stdin.type()).isEqualTo(AgentFrame.STDIN);
+                assertThat(new String(stdin.payload(), StandardCharsets.UTF_8)).isEqualTo("job");
+                assertThat(guestReads().payload()).as("then the end of stdin").isEmpty();
+            }
+        }
+        // and a restored command that never ends runs into the host's deadline (the workload's timeout)
+        try (AgentClient resumed = AgentClient.resumed(SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("agent.sock"))));
+                SocketChannel guest3 = server.accept()) {
+            assertThatThrownBy(() -> resumed.finish(new byte[0], (stream, chunk) -> { }, Duration.ofMillis(300)))
+                    .isInstanceOfSatisfying(AgentException.class, e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.DEADLINE));
+        }
+    }
 }

@@ -161,6 +161,54 @@ class MicroVmIT {
     }
 
     @Test
+    void twoVmsRestoredFromOneRamFileAtOnceEachWriteOnlyTheirOwnCopy() throws Exception {
+        Path snap = shared.resolve("snap");
+        Files.createDirectories(snap);
+        Path ram = snap.resolve("ram");
+        Path state = snap.resolve("memory");
+        String id = "it-save-" + ProcessHandle.current().pid();
+        try (VmDriver.Running saved = driver.launch(new VmSpec(id, image, accelerator, 1, 256, shared.resolve(id), List.of(),
+                null, null, new SnapshotRam(ram, true)), BOOT);
+                AgentClient agent = AgentClient.handshake(saved.agentChannel(), BOOT)) {
+            // the initramfs is the guest's root: its files live in guest RAM, so in the RAM file
+            assertThat(agent.exec(CommandRequest.of("sh", "-c", "echo saved > /marker"), new Output(), COMMAND).succeeded()).isTrue();
+            saved.snapshot(state, COMMAND);
+        }
+        assertThat(Files.size(state)).as("the RAM is not in the migration stream").isLessThan(4L * 1024 * 1024);
+        byte[] before = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(ram));
+
+        List<VmDriver.Running> restored = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            String rid = "it-restore-" + name + "-" + ProcessHandle.current().pid();
+            VmDriver.Running vm = driver.launch(new VmSpec(rid, image, accelerator, 1, 256, shared.resolve(rid), List.of(),
+                    null, state, new SnapshotRam(ram, false)), BOOT);
+            vms.add(vm);
+            vm.resume(BOOT);
+            restored.add(vm);
+        }
+        List<AgentClient> agents = new ArrayList<>();
+        try {
+            for (VmDriver.Running vm : restored) {
+                agents.add(AgentClient.handshake(vm.agentChannel(), BOOT));
+            }
+            for (int i = 0; i < 2; i++) {
+                Output out = new Output();
+                assertThat(agents.get(i).exec(CommandRequest.of("sh", "-c", "cat /marker; echo vm" + i + " > /marker; cat /marker"),
+                        out, COMMAND).succeeded()).isTrue();
+                // each sees the saved file, then its own write; b does not see a's
+                assertThat(out.out()).isEqualTo("saved\nvm" + i + "\n");
+            }
+        } finally {
+            for (AgentClient a : agents) {
+                a.close();
+            }
+        }
+        restored.forEach(VmDriver.Running::close);
+        assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(ram)))
+                .as("restored VMs map the file copy-on-write: it is never written").isEqualTo(before);
+    }
+
+    @Test
     void powerOffThroughTheAgentEndsQemu() throws Exception {
         VmDriver.Running vm = launch("off", List.of());
         try (AgentClient agent = AgentClient.handshake(vm.agentChannel(), BOOT)) {

@@ -63,7 +63,7 @@ class QemuDriverTest {
     void aNetworkCardRunsQemuInsideItsNamespaceOnItsTapWithTheSandboxMac() {
         VmNic nic = new VmNic(Path.of("/run/netns/vulcan-abc"), "tap0", "0A:58:0a:fa:01:05");
         List<String> c = driver.command(new VmSpec("vm-1", IMAGE, new Accelerator.Tcg("test"), 1, 128, Path.of("/run/vm-1"),
-                List.of(), null, null, nic));
+                List.of(), null, null, null, nic));
         // nsenter execs (no fork): QEMU stays the spawner's child, so setpriv's parent-death signal still holds
         assertThat(c.subList(0, 2)).containsExactly("/usr/bin/nsenter", "--net=/run/netns/vulcan-abc");
         assertThat(c.indexOf("/usr/bin/qemu-system-x86_64")).isGreaterThan(1);
@@ -79,6 +79,6 @@ class QemuDriverTest {
         assertThatThrownBy(() -> new VmNic(Path.of("/run/netns/a"), "tap0", "0a:58:0a:fa:01")).hasMessageContaining("MAC");
         VmNic nic = new VmNic(Path.of("/run/netns/a"), "tap0", "0a:58:0a:fa:01:05");
         assertThatThrownBy(() -> new VmSpec("a", IMAGE, new Accelerator.Tcg("t"), 1, 256, Path.of("/r"), List.of(), null,
-                Path.of("/snap/memory"), nic)).hasMessageContaining("snapshot");
+                Path.of("/snap/memory"), null, nic)).hasMessageContaining("snapshot");
     }
 }

@@ -35,6 +35,57 @@ class RootfsImagesTest {
                 "qemu-img", "create", "-q", "-f", "qcow2", "-b", "/b.ext4", "-F", "raw", "/o.qcow2");
     }
 
+    /** A one-file layer tar, for images that are only ever resolved (never unpacked) here. */
+    static byte[] layer(String name, String content) throws java.io.IOException {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+            byte[] data = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+            entry.setSize(data.length);
+            tar.putArchiveEntry(entry);
+            tar.write(data);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Imports a one-layer image under the name; returns its manifest digest. */
+    static dev.vulcan.daemon.image.Digest importImage(dev.vulcan.daemon.image.ImageStore store, Path work, String name,
+            String content) throws java.io.IOException {
+        Path layout = work.resolve("layout-" + content);
+        dev.vulcan.daemon.image.Digest d = dev.vulcan.daemon.image.TestImages.ociLayout(layout, null, List.of(layer("version", content)));
+        store.importImage(layout, dev.vulcan.daemon.image.ImageReference.parse(name));
+        return d;
+    }
+
+    @Test
+    void collectionDeletesTheBasesOfImagesNoLongerInTheStoreButNotOneARunningVmReads(
+            @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        var store = dev.vulcan.daemon.image.ImageStore.open(tmp.resolve("images"), tools.jackson.databind.json.JsonMapper.builder().build(),
+                dev.vulcan.daemon.image.RegistryTrust.defaults(tmp.resolve("certs.d")));
+        var used = dev.vulcan.daemon.image.ImageReference.parse("localhost/vulcan-test/used:1");
+        var gone = dev.vulcan.daemon.image.ImageReference.parse("localhost/vulcan-test/gone:1");
+        var usedDigest = importImage(store, tmp, used.toString(), "used");
+        var goneDigest = importImage(store, tmp, gone.toString(), "gone");
+        Path dir = tmp.resolve("rootfs");
+        java.nio.file.Files.createDirectories(dir);
+        // finished bases, as builds leave them: base() then finds them without building
+        for (var d : List.of(usedDigest, goneDigest)) {
+            java.nio.file.Files.writeString(dir.resolve(d.hex() + ".ext4"), "ext4");
+        }
+        RootfsImages rootfs = new RootfsImages(store, dir, null, null);
+        assertThat(rootfs.acquire(used, "wl-1")).isEqualTo(dir.resolve(usedDigest.hex() + ".ext4"));
+
+        store.remove(used);
+        store.remove(gone);
+        assertThat(rootfs.collect(store.manifestDigests())).containsExactly(dir.resolve(goneDigest.hex() + ".ext4"));
+        assertThat(dir.resolve(usedDigest.hex() + ".ext4")).as("a running VM's overlay reads it").exists();
+
+        rootfs.release("wl-1");
+        assertThat(rootfs.collect(store.manifestDigests())).containsExactly(dir.resolve(usedDigest.hex() + ".ext4"));
+        assertThat(dir).isEmptyDirectory();
+    }
+
     @Test
     void hostMemoryIsMemTotalInMebibytes() {
         assertThat(HostMemory.parseTotalMb("MemTotal:        8048576 kB\nMemFree: 1 kB\n")).isEqualTo(7859);

@@ -158,7 +158,7 @@ class VmNetworkIT {
         VmNic nic = network.prepare(join);
         String id = "vtvmn-" + tag + "-" + name;
         VmDriver.Running vm = driver.launch(new VmSpec(id, image, accelerator, 1, 256, shared.resolve(id), List.of(), null,
-                null, nic), BOOT);
+                null, null, nic), BOOT);
         vms.add(vm);
         return vm;
     }
@@ -250,7 +250,7 @@ class VmNetworkIT {
         VmImage broken = new VmImage(image.id(), dir.resolve("no-kernel"), image.initramfs(), image.kernelVersion());
         String id = "vtvmn-" + tag + "-fail";
         assertThatThrownBy(() -> driver.launch(new VmSpec(id, broken, accelerator, 1, 256, shared.resolve(id), List.of(), null,
-                null, first), BOOT)).isInstanceOf(IOException.class);
+                null, null, first), BOOT)).isInstanceOf(IOException.class);
         assertThat(shared.resolve(id)).doesNotExist();
 
         detach.reversed().forEach(Runnable::run);
