@@ -180,6 +180,22 @@ public final class MicroVmBackend implements Backend {
         }
     }
 
+    /** The probed driver, boot image and accelerator, for instance VMs (MicroVmInstances); fails like start does. */
+    synchronized Ready ready() {
+        if (!(probe() instanceof BackendStatus.Available)) {
+            throw new BackendUnavailableException("microvm: " + ((BackendStatus.Unavailable) probe()).reason());
+        }
+        if (closed) {
+            throw new BackendUnavailableException("microvm backend is shut down");
+        }
+        return ready;
+    }
+
+    /** The rootfs images, shared with instance VMs (their disks are overlays on them). */
+    RootfsImages rootfs() {
+        return rootfs;
+    }
+
     /** No pool: a VM per workload; memory is the resident size of their QEMU processes. */
     @Override
     public dev.vulcan.daemon.backend.BackendUsage usage() {

@@ -1,0 +1,102 @@
+package dev.vulcan.daemon.backend.microvm;
+
+import dev.vulcan.daemon.backend.NetworkJoin;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command line of an instance VM. Unlike a workload VM's QEMU (a child of the daemon that dies with
+ * it), this one is started detached, in its own session, under a tiny shell monitor that writes QEMU's
+ * exit status to the exits dir: so it outlives the daemon and a restarted daemon can tell how it ended.
+ * QEMU listens on the sockets (server=on, wait=off), so any daemon can connect later. Devices:
+ * <ul>
+ *   <li>a virtio console ({@code /dev/hvc0}, the main process's terminal) on {@code console.sock}, everything
+ *       it writes also appended to {@code console.log}, which QEMU writes whether or not a client is attached;
+ *   <li>the agent's virtio-serial port on {@code agent.sock};
+ *   <li>a status port backed by a file, where the agent writes the main process's exit before powering off;
+ *   <li>the instance's disk (its qcow2 overlay, kept across runs) as {@code /dev/vda};
+ *   <li>the 8250 serial (kernel and agent messages) to {@code serial.log}, for diagnostics only.
+ * </ul>
+ */
+final class VmInstanceCommand {
+
+    private static final Logger log = LoggerFactory.getLogger(VmInstanceCommand.class);
+    static final String CONSOLE_PORT = "vulcan.console";
+    static final String STATUS_PORT = "vulcan.status";
+    /** Runs QEMU (its argv after the exit file), then records its exit status atomically. */
+    static final String MONITOR = "exit_file=$1; shift; \"$@\"; s=$?; echo \"$s\" > \"$exit_file.tmp\"; mv \"$exit_file.tmp\" \"$exit_file\"";
+
+    /** What a network adds to the VM: QEMU options (the NIC and its backend) and kernel arguments (addresses). */
+    record NetworkArgs(List<String> qemu, List<String> kernel) {
+        static final NetworkArgs NONE = new NetworkArgs(List.of(), List.of());
+
+        NetworkArgs {
+            qemu = List.copyOf(qemu);
+            kernel = List.copyOf(kernel);
+        }
+    }
+
+    private VmInstanceCommand() {}
+
+    /** setsid (a session of its own: not in the daemon's), then the monitor shell, then QEMU. */
+    static List<String> monitored(VmInstanceFiles files, List<String> qemu) {
+        List<String> argv = new ArrayList<>(List.of("setsid", "sh", "-c", MONITOR, "vulcan-vm-monitor",
+                files.exit().toAbsolutePath().toString()));
+        argv.addAll(qemu);
+        return argv;
+    }
+
+    static List<String> qemu(Path binary, VmInstanceFiles files, VmImage image, Accelerator accelerator, TscFrequency tsc,
+            int cpus, int memoryMb, NetworkArgs network) {
+        Path dir = files.dir().toAbsolutePath();
+        List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet"));
+        append.addAll(Accelerator.kernelArgs(accelerator, tsc));
+        append.addAll(network.kernel());
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "-name", name(files.id()), "-M", "microvm"));
+        command.addAll(Accelerator.qemuArgs(accelerator));
+        command.addAll(List.of(
+                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+                "-smp", Integer.toString(cpus), "-m", memoryMb + "M",
+                "-kernel", image.kernel().toAbsolutePath().toString(),
+                "-initrd", image.initramfs().toAbsolutePath().toString(),
+                "-append", String.join(" ", append),
+                "-serial", "file:" + dir.resolve("serial.log"),
+                "-chardev", "socket,id=console,path=" + files.consoleSocket().toAbsolutePath()
+                        + ",server=on,wait=off,logfile=" + files.consoleLog().toAbsolutePath() + ",logappend=on",
+                "-chardev", "socket,id=agent,path=" + files.agentSocket().toAbsolutePath() + ",server=on,wait=off",
+                "-chardev", "file,id=status,path=" + files.status().toAbsolutePath(),
+                "-device", "virtio-serial-device",
+                "-device", "virtconsole,chardev=console,name=" + CONSOLE_PORT,
+                "-device", "virtserialport,chardev=agent,name=" + QemuDriver.PORT_NAME,
+                "-device", "virtserialport,chardev=status,name=" + STATUS_PORT,
+                "-qmp", "unix:" + files.qmpSocket().toAbsolutePath() + ",server=on,wait=off",
+                "-pidfile", files.qemuPid().toAbsolutePath().toString(),
+                // the instance's disk lives on across runs: QEMU's default writeback cache, flushed when it exits
+                "-drive", "id=root,if=none,format=qcow2,file=" + files.overlay().toAbsolutePath(),
+                "-device", "virtio-blk-device,drive=root"));
+        command.addAll(network.qemu());
+        return command;
+    }
+
+    /** QEMU's -name: how a live QEMU is told from a reused pid. */
+    static String name(String id) {
+        return "vulcan-inst-" + id;
+    }
+
+    /**
+     * NETWORK PLUG-IN POINT: what the VM gets for the network its run joins. TAP networking for VMs
+     * (a TAP in the run's network namespace, a virtio-net device, the address on the kernel command
+     * line) is not wired in yet: a network asked for is logged and the VM has none but loopback.
+     */
+    static NetworkArgs network(String id, NetworkJoin join) {
+        if (join == null) {
+            return NetworkArgs.NONE;
+        }
+        log.atWarn().setMessage("microvm instances have no network yet: the VM runs without one")
+                .addKeyValue("instance", id).addKeyValue("netns", join.netns()).log();
+        return NetworkArgs.NONE;
+    }
+}
