@@ -375,7 +375,7 @@ static void finish_main(void) {
         if (p < 0 && errno == EINTR) continue;
         if (p < 0) break;
     }
-    static const char *const inner[] = {ROOTFS "/proc", ROOTFS "/sys", ROOTFS "/dev", ROOTFS "/tmp", ROOTFS};
+    static const char *const inner[] = {ROOTFS "/proc", ROOTFS "/sys", ROOTFS "/dev/pts", ROOTFS "/dev", ROOTFS "/tmp", ROOTFS};
     for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
         if (umount2(inner[i], 0) < 0 && errno != EINVAL && errno != ENOENT) logf_("umount %s: %s", inner[i], strerror(errno));
     }
@@ -794,6 +794,9 @@ static void mount_rootfs(const unsigned char *p, uint32_t len) {
         }
     }
     chmod(ROOTFS "/tmp", 01777);
+    /* The agent's terminals (exec with a tty) by their names inside too; not fatal: only ttyname() misses it. */
+    mkdir(ROOTFS "/dev/pts", 0755);
+    if (mount("/dev/pts", ROOTFS "/dev/pts", NULL, MS_BIND, NULL) < 0) logf_("bind /dev/pts: %s", strerror(errno));
     send_frame(T_MOUNT, NULL, 0);
 }
 

@@ -154,7 +154,7 @@ public final class MicroVmInstances implements InstanceDriver {
                 .start();
         Files.writeString(files.monitorPid(), Long.toString(monitor.pid()));
         try {
-            try (AgentStream agent = connectAgent(files, BOOT)) {
+            try (AgentStream agent = connectAgent(files, monitor, BOOT)) {
                 agent.send(AgentFrame.mount("/dev/vda", "ext4"));
                 agent.answer(AgentFrame.MOUNT, "mounting the instance's disk");
                 agent.send(AgentFrame.start(new CommandRequest(argv, env, config.workingDir(), null, null, true)));
@@ -166,6 +166,8 @@ public final class MicroVmInstances implements InstanceDriver {
             return pid;
         } catch (IOException | RuntimeException e) {
             String why = diagnostics(files);
+            // QEMU may not have written its pid file yet: it is found as the monitor's child
+            monitor.descendants().forEach(ProcessHandle::destroyForcibly);
             try {
                 release(id);
             } catch (IOException cleanup) {
@@ -175,12 +177,15 @@ public final class MicroVmInstances implements InstanceDriver {
         }
     }
 
-    /** Waits for QEMU's agent socket, then for the agent's hello (the guest booted). */
-    private AgentStream connectAgent(VmInstanceFiles files, Duration deadline) throws IOException {
+    /**
+     * Waits for QEMU's agent socket, then for the agent's hello (the guest booted). The monitor is watched
+     * through its Process: right after the start its /proc entry may still show the JDK's spawn helper.
+     */
+    private AgentStream connectAgent(VmInstanceFiles files, Process monitor, Duration deadline) throws IOException {
         long until = System.nanoTime() + deadline.toNanos();
         while (!Files.exists(files.agentSocket())) {
-            if (Files.exists(files.exit()) || monitorPid(files).isEmpty() && qemuPid(files).isEmpty()) {
-                throw new IOException("QEMU exited at start");
+            if (!monitor.isAlive()) {
+                throw new IOException("QEMU exited at start with status " + read(files.exit()));
             }
             if (System.nanoTime() > until) {
                 throw new IOException("QEMU did not open its sockets in time");
@@ -268,8 +273,10 @@ public final class MicroVmInstances implements InstanceDriver {
                 awaitExit(p);
             });
         }
-        // the monitor ends right after QEMU, recording its exit: waited for so it cannot write after the cleanup
+        // the monitor ends right after QEMU, recording its exit: waited for so it cannot write after the cleanup;
+        // a QEMU without its pid file yet is its child
         monitorPid(files).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             awaitExit(p);
             if (p.isAlive()) {
                 p.destroyForcibly();
