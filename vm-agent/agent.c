@@ -391,14 +391,14 @@ static void finish_main(void) {
 
 /*
  * Blocks until a whole frame is buffered. Meanwhile the main process's end and the power button are
- * handled, and host disconnects waited out: a disconnected port polls as HUP, so it is retried every 20 ms.
+ * handled, and host disconnects waited out: a disconnected port polls as HUP, so it is retried every 50 ms.
  */
 static void read_frame(struct frame *f, int sigfd) {
     int host_gone = 0;
     while (!next_frame(f)) {
         if (main_done) finish_main();
         struct pollfd fds[3] = {{host_gone ? -1 : port, POLLIN, 0}, {sigfd, POLLIN, 0}, {power_fd, POLLIN, 0}};
-        if (poll(fds, 3, host_gone ? 20 : -1) < 0 && errno != EINTR) die("poll");
+        if (poll(fds, 3, host_gone ? 50 : -1) < 0 && errno != EINTR) die("poll");
         if (fds[1].revents) reap_all(sigfd);
         if (fds[2].revents) power_event();
         if (host_gone || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {

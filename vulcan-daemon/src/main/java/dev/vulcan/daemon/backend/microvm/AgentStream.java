@@ -119,6 +119,29 @@ final class AgentStream implements AutoCloseable {
         throw new AgentException(AgentException.Reason.PROTOCOL, what + ": unexpected frame " + (char) frame.type());
     }
 
+    /** Runs a command to its end, its output dropped: for set-up steps in the guest (one at a time, as always). */
+    CommandResult run(CommandRequest request) throws IOException {
+        send(AgentFrame.exec(request));
+        if (request.stdin() != null) {
+            byte[] stdin = request.stdin();
+            for (int at = 0; at < stdin.length; at += 32 * 1024) {
+                send(new AgentFrame(AgentFrame.STDIN, java.util.Arrays.copyOfRange(stdin, at, Math.min(stdin.length, at + 32 * 1024))));
+            }
+            send(AgentFrame.empty(AgentFrame.STDIN));
+        }
+        while (true) {
+            AgentFrame frame = receive();
+            switch (frame.type()) {
+                case AgentFrame.STDOUT, AgentFrame.STDERR -> { }
+                case AgentFrame.DONE -> {
+                    return frame.done();
+                }
+                case AgentFrame.ERROR -> throw new AgentException(AgentException.Reason.PROTOCOL, "agent: " + frame.text());
+                default -> throw new AgentException(AgentException.Reason.PROTOCOL, "unexpected frame " + (char) frame.type());
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         channel.close();

@@ -145,8 +145,9 @@ public final class MicroVmInstances implements InstanceDriver {
         int cpus = Math.max(1, (int) Math.ceil(launch.limits().cpus()));
         int memoryMb = launch.limits().memMb() > 0 ? Math.max(MicroVmExecution.MIN_GUEST_MB, launch.limits().memMb())
                 : DEFAULT_MEMORY_MB;
+        VmInstanceCommand.NetworkArgs network = VmInstanceCommand.network(id, launch.network());
         List<String> qemu = VmInstanceCommand.qemu(ready.driver().binary(), files, ready.image(), ready.accelerator(),
-                ready.driver().tsc(), cpus, memoryMb, VmInstanceCommand.network(id, launch.network()));
+                ready.driver().tsc(), cpus, memoryMb, network);
         Process monitor = new ProcessBuilder(VmInstanceCommand.monitored(files, qemu))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
@@ -157,6 +158,13 @@ public final class MicroVmInstances implements InstanceDriver {
             try (AgentStream agent = connectAgent(files, monitor, BOOT)) {
                 agent.send(AgentFrame.mount("/dev/vda", "ext4"));
                 agent.answer(AgentFrame.MOUNT, "mounting the instance's disk");
+                for (CommandRequest step : network.guestSetup()) {
+                    CommandResult r = agent.run(step);
+                    if (!r.succeeded()) {
+                        throw new IOException("setting up the guest's network (" + step.argv().getFirst() + ") failed: "
+                                + r.kind() + " " + r.code() + " " + r.message());
+                    }
+                }
                 agent.send(AgentFrame.start(new CommandRequest(argv, env, config.workingDir(), null, null, true)));
                 agent.answer(AgentFrame.START, "starting " + argv.getFirst());
             }

@@ -29,13 +29,19 @@ final class VmInstanceCommand {
     /** Runs QEMU (its argv after the exit file), then records its exit status atomically. */
     static final String MONITOR = "exit_file=$1; shift; \"$@\"; s=$?; echo \"$s\" > \"$exit_file.tmp\"; mv \"$exit_file.tmp\" \"$exit_file\"";
 
-    /** What a network adds to the VM: QEMU options (the NIC and its backend) and kernel arguments (addresses). */
-    record NetworkArgs(List<String> qemu, List<String> kernel) {
-        static final NetworkArgs NONE = new NetworkArgs(List.of(), List.of());
+    /**
+     * What a network adds to the VM: a prefix QEMU runs under (e.g. {@code nsenter --net=NETNS}, so its TAP is
+     * in the run's namespace), QEMU options (the NIC and its backend), kernel arguments and what the guest must
+     * run before the main process starts (e.g. {@code ip addr add ...}, run by the agent in the initramfs).
+     */
+    record NetworkArgs(List<String> launcher, List<String> qemu, List<String> kernel, List<CommandRequest> guestSetup) {
+        static final NetworkArgs NONE = new NetworkArgs(List.of(), List.of(), List.of(), List.of());
 
         NetworkArgs {
+            launcher = List.copyOf(launcher);
             qemu = List.copyOf(qemu);
             kernel = List.copyOf(kernel);
+            guestSetup = List.copyOf(guestSetup);
         }
     }
 
@@ -55,7 +61,8 @@ final class VmInstanceCommand {
         List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet"));
         append.addAll(Accelerator.kernelArgs(accelerator, tsc));
         append.addAll(network.kernel());
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "-name", name(files.id()), "-M", "microvm"));
+        List<String> command = new ArrayList<>(network.launcher());
+        command.addAll(List.of(binary.toString(), "-name", name(files.id()), "-M", "microvm"));
         command.addAll(Accelerator.qemuArgs(accelerator));
         command.addAll(List.of(
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
@@ -87,9 +94,9 @@ final class VmInstanceCommand {
     }
 
     /**
-     * NETWORK PLUG-IN POINT: what the VM gets for the network its run joins. TAP networking for VMs
-     * (a TAP in the run's network namespace, a virtio-net device, the address on the kernel command
-     * line) is not wired in yet: a network asked for is logged and the VM has none but loopback.
+     * NETWORK PLUG-IN POINT: what the VM gets for the network its run joins (see {@link NetworkArgs}; the
+     * guest set-up commands run after the disk is mounted, before the main process starts). TAP networking
+     * for VMs is not wired in yet: a network asked for is logged and the VM has none but loopback.
      */
     static NetworkArgs network(String id, NetworkJoin join) {
         if (join == null) {

@@ -72,6 +72,17 @@ class VmInstanceCommandTest {
     }
 
     @Test
+    void aNetworkPutsQemuUnderItsLauncherWithItsDeviceAndKernelArguments() {
+        var network = new VmInstanceCommand.NetworkArgs(List.of("nsenter", "--net=/run/netns/x"),
+                List.of("-netdev", "tap,id=net0"), List.of("vulcan.ip=10.0.0.2/24"), List.of());
+        List<String> argv = VmInstanceCommand.qemu(Path.of("/usr/bin/qemu-system-x86_64"), FILES, IMAGE,
+                new Accelerator.Tcg("test"), new TscFrequency(2_596_126), 1, 256, network);
+        assertThat(argv.subList(0, 3)).containsExactly("nsenter", "--net=/run/netns/x", "/usr/bin/qemu-system-x86_64");
+        assertThat(argv.subList(argv.size() - 2, argv.size())).containsExactly("-netdev", "tap,id=net0");
+        assertThat(after(argv, "-append", "console=")).endsWith(" vulcan.ip=10.0.0.2/24");
+    }
+
+    @Test
     void socketPathsMustFitAUnixAddress() {
         new VmInstanceFiles(Path.of("/var/lib/vulcan/microvm/instances"), "01jabcdefghjkmnpqrstvwxyz0").checkSocketPaths();
         assertThatThrownBy(() -> new VmInstanceFiles(Path.of("/" + "d".repeat(80)), "01jabcdefghjkmnpqrstvwxyz0")
