@@ -1,6 +1,7 @@
 package dev.vulcan.daemon.backend.microvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.vulcan.api.Isolation;
@@ -12,6 +13,7 @@ import dev.vulcan.daemon.backend.InstanceDriver;
 import dev.vulcan.daemon.backend.InstanceDriver.RunState;
 import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.CodeImage;
+import dev.vulcan.daemon.error.ConflictException;
 import dev.vulcan.daemon.image.ImageReference;
 import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.image.RegistryTrust;
@@ -164,6 +166,13 @@ class MicroVmInstancesIT {
         Result missing = exec(driver, id, cmd("no-such-program"), null);
         assertThat(missing.exit()).isEqualTo(127);
         assertThat(missing.stderr()).contains("no-such-program");
+        // one exec at a time per VM
+        try (ExecProcess busy = driver.exec(id, cmd("sleep", "30"))) {
+            assertThatThrownBy(() -> driver.exec(id, cmd("true"))).isInstanceOf(ConflictException.class)
+                    .hasMessageContaining("one exec at a time");
+            busy.kill();
+            assertThat(busy.exitCode().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+        }
         Result tty = exec(driver, id, new ExecSpec(List.of("sh", "-c", "tty; stty size"), true, List.of(), null, 33, 101), null);
         assertThat(tty.exit()).isZero();
         assertThat(tty.stdout()).contains("/dev/pts/").contains("33 101");
@@ -230,6 +239,16 @@ class MicroVmInstancesIT {
     @Test
     void whenTheMainProcessEndsTheVmPowersOffWithItsExitCode() throws Exception {
         MicroVmInstances driver = driver();
+        String bad = newId("bad");
+        // a command that does not exist: the start fails with the agent's reason, and the VM is gone
+        assertThatThrownBy(() -> driver.start(bad, new InstanceDriver.Launch(new ExecutionRequest.ImageCommand(
+                busybox.toString(), List.of("/no/such-program"), false), List.of(), List.of(),
+                new InstanceDriver.Limits(256, 1, 0), null, Isolation.MICROVM)))
+                .hasMessageContaining("/no/such-program").hasMessageContaining("No such file");
+        assertThat(qemusOf(bad)).isEmpty();
+        assertThat(driver.state(bad)).isEqualTo(new RunState.Absent());
+        driver.remove(bad);
+
         String id = newId("exit");
         driver.start(id, launch("echo bye; exit 7"));
         await().atMost(Duration.ofSeconds(90)).until(() -> driver.state(id) instanceof RunState.Exited);
