@@ -10,7 +10,6 @@ import dev.vulcan.daemon.image.ImageStore;
 import dev.vulcan.daemon.backend.microvm.qmp.QmpClient;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -22,12 +21,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -53,7 +50,6 @@ public final class MicroVmInstances implements InstanceDriver {
     private static final Duration BOOT = Duration.ofSeconds(90);
     private static final Duration QMP_DEADLINE = Duration.ofSeconds(10);
     private static final Duration CONNECT = Duration.ofSeconds(15);
-    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     /** Guest RAM of an instance that asked for no memory limit. */
     static final int DEFAULT_MEMORY_MB = 256;
 
@@ -134,7 +130,7 @@ public final class MicroVmInstances implements InstanceDriver {
         Map<String, String> env = new LinkedHashMap<>(GuestWork.env(config.env()));
         env.putAll(GuestWork.env(launch.env()));
         Files.createDirectories(files.dir());
-        clearRun(files);
+        VmInstanceProcesses.clearRun(files);
         if (!Files.exists(files.overlay())) {
             // the instance's disk: made on its first start, then kept until it is removed
             Path base = backend.rootfs().base(ref);
@@ -168,7 +164,7 @@ public final class MicroVmInstances implements InstanceDriver {
                 agent.send(AgentFrame.start(new CommandRequest(argv, env, config.workingDir(), null, null, true)));
                 agent.answer(AgentFrame.START, "starting " + argv.getFirst());
             }
-            long pid = qemuPid(files).orElseThrow(() -> new IOException("QEMU ended right after the start"));
+            long pid = VmInstanceProcesses.qemu(files).orElseThrow(() -> new IOException("QEMU ended right after the start"));
             log.atInfo().setMessage("instance vm started").addKeyValue("instance", id).addKeyValue("pid", pid)
                     .addKeyValue("accelerator", ready.accelerator().name()).addKeyValue("memory_mb", memoryMb).log();
             return pid;
@@ -193,7 +189,7 @@ public final class MicroVmInstances implements InstanceDriver {
         long until = System.nanoTime() + deadline.toNanos();
         while (!Files.exists(files.agentSocket())) {
             if (!monitor.isAlive()) {
-                throw new IOException("QEMU exited at start with status " + read(files.exit()));
+                throw new IOException("QEMU exited at start with status " + VmInstanceProcesses.read(files.exit()));
             }
             if (System.nanoTime() > until) {
                 throw new IOException("QEMU did not open its sockets in time");
@@ -223,7 +219,7 @@ public final class MicroVmInstances implements InstanceDriver {
     public void signal(String id, String signal) throws IOException {
         VmInstanceFiles files = files(id);
         if (signal.equals("KILL") || signal.equals("9")) {
-            qemuPid(files).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+            VmInstanceProcesses.qemu(files).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
             return;
         }
         try (QmpClient qmp = QmpClient.connect(files.qmpSocket(), json, QMP_DEADLINE, event -> { })) {
@@ -238,77 +234,18 @@ public final class MicroVmInstances implements InstanceDriver {
     @Override
     public RunState state(String id) throws IOException {
         VmInstanceFiles files = files(id);
-        return VmInstanceState.of(read(files.exit()), read(files.status()), qemuPid(files), monitorPid(files));
-    }
-
-    /** QEMU's pid while that QEMU runs (its -name tells it from a reused pid). */
-    private static OptionalLong qemuPid(VmInstanceFiles files) {
-        return alive(read(files.qemuPid()), "-name\0" + VmInstanceCommand.name(files.id()) + "\0");
-    }
-
-    private static OptionalLong monitorPid(VmInstanceFiles files) {
-        return alive(read(files.monitorPid()), "vulcan-vm-monitor\0" + files.exit().toAbsolutePath() + "\0");
-    }
-
-    private static OptionalLong alive(String pid, String marker) {
-        if (!pid.matches("[0-9]{1,10}")) return OptionalLong.empty();
-        try {
-            String cmdline = new String(Files.readAllBytes(Path.of("/proc", pid, "cmdline")), StandardCharsets.UTF_8);
-            return cmdline.contains(marker) ? OptionalLong.of(Long.parseLong(pid)) : OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return "";
-        }
+        return VmInstanceState.of(VmInstanceProcesses.read(files.exit()), VmInstanceProcesses.read(files.status()),
+                VmInstanceProcesses.qemu(files), VmInstanceProcesses.monitor(files));
     }
 
     /** Kills what still runs of the run (a lost one), then deletes its run files; the disk and the console log stay. */
     @Override
     public void release(String id) throws IOException {
         VmInstanceFiles files = files(id);
-        OptionalLong qemu = qemuPid(files);
-        if (qemu.isPresent()) {
-            log.atInfo().setMessage("killing the QEMU of an ended instance run").addKeyValue("instance", id)
-                    .addKeyValue("pid", qemu.getAsLong()).log();
-            ProcessHandle.of(qemu.getAsLong()).ifPresent(p -> {
-                p.destroyForcibly();
-                awaitExit(p);
-            });
-        }
-        // the monitor ends right after QEMU, recording its exit: waited for so it cannot write after the cleanup;
-        // a QEMU without its pid file yet is its child
-        monitorPid(files).ifPresent(pid -> ProcessHandle.of(pid).ifPresent(p -> {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            awaitExit(p);
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                awaitExit(p);
-            }
-        }));
-        clearRun(files);
-    }
-
-    private static void awaitExit(ProcessHandle p) {
-        try {
-            p.onExit().get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            // still there: the caller decides
-        }
-    }
-
-    private static void clearRun(VmInstanceFiles files) throws IOException {
-        for (Path p : List.of(files.exit(), files.exit().resolveSibling(files.id() + ".tmp"), files.status(),
-                files.qemuPid(), files.monitorPid(), files.agentSocket(), files.qmpSocket(), files.consoleSocket())) {
-            Files.deleteIfExists(p);
-        }
+        VmInstanceProcesses.qemu(files).ifPresent(pid -> log.atInfo().setMessage("killing the QEMU of an ended instance run")
+                .addKeyValue("instance", id).addKeyValue("pid", pid).log());
+        VmInstanceProcesses.end(files);
+        VmInstanceProcesses.clearRun(files);
     }
 
     @Override
@@ -331,7 +268,7 @@ public final class MicroVmInstances implements InstanceDriver {
     public Set<Path> basesInUse() throws IOException {
         Set<Path> bases = new java.util.HashSet<>();
         for (String id : known()) {
-            String base = read(files(id).base());
+            String base = VmInstanceProcesses.read(files(id).base());
             if (!base.isEmpty()) bases.add(Path.of(base));
         }
         return bases;
@@ -341,6 +278,7 @@ public final class MicroVmInstances implements InstanceDriver {
     @Override
     public ExecProcess exec(String id, ExecSpec spec) throws IOException {
         VmInstanceFiles files = files(id);
+        requireRunning(id);
         Semaphore permit = execs.computeIfAbsent(id, k -> new Semaphore(1));
         if (!permit.tryAcquire()) {
             throw new ConflictException("exec_busy", "a microvm instance runs one exec at a time; one is running");
@@ -365,6 +303,7 @@ public final class MicroVmInstances implements InstanceDriver {
     /** Attaches to the VM's console (the main process's terminal); one attachment at a time. */
     @Override
     public ExecProcess console(String id) throws IOException {
+        requireRunning(id);
         Semaphore permit = consoles.computeIfAbsent(id, k -> new Semaphore(1));
         if (!permit.tryAcquire()) {
             throw new ConflictException("console_busy", "someone is attached to this instance's console");
@@ -374,6 +313,13 @@ public final class MicroVmInstances implements InstanceDriver {
         } catch (IOException | RuntimeException e) {
             permit.release();
             throw e;
+        }
+    }
+
+    /** The VM may have ended a moment before its exit was recorded: that is a conflict, not a broken socket. */
+    private void requireRunning(String id) throws IOException {
+        if (!(state(id) instanceof RunState.Running) || !Files.exists(files(id).agentSocket())) {
+            throw new ConflictException("not_running", "the VM of this instance is not running");
         }
     }
 
