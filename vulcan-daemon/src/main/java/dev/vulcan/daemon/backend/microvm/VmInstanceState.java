@@ -7,6 +7,9 @@ import java.util.OptionalLong;
 /** How an instance VM's run stands, from what its files and processes say (pure: tested without a VM). */
 final class VmInstanceState {
 
+    /** The exit code of a run whose guest ended without the agent recording its main process's exit. */
+    static final int GUEST_LOST = 255;
+
     private VmInstanceState() {}
 
     /**
@@ -18,9 +21,11 @@ final class VmInstanceState {
     static RunState of(String qemuExit, String status, OptionalLong qemu, OptionalLong monitor) {
         OptionalInt exit = number(qemuExit);
         if (exit.isPresent()) {
-            // the main process's own exit code when the agent recorded one; else QEMU's (137: killed, as for containers)
+            // the main process's own exit code when the agent recorded one; else QEMU's (137: killed, as for
+            // containers), and a guest that ended by itself without the agent's word (a kernel panic, a poweroff
+            // from inside) is GUEST_LOST: a failure, so an on-failure policy restarts it
             OptionalInt main = mainExit(status);
-            return new RunState.Exited(main.orElse(exit.getAsInt()), false);
+            return new RunState.Exited(main.orElse(exit.getAsInt() == 0 ? GUEST_LOST : exit.getAsInt()), false);
         }
         if (qemu.isPresent()) {
             return new RunState.Running(qemu.getAsLong());

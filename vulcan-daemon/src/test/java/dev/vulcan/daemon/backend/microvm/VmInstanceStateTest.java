@@ -37,6 +37,9 @@ class VmInstanceStateTest {
                 .isEqualTo(new RunState.Exited(137, false));
         assertThat(VmInstanceState.of("1", "garbage", OptionalLong.of(5), OptionalLong.empty()))
                 .isEqualTo(new RunState.Exited(1, false));
+        // the guest powered off (or panicked) without the agent's word: a failure, not a clean 0
+        assertThat(VmInstanceState.of("0", "", OptionalLong.empty(), OptionalLong.empty()))
+                .isEqualTo(new RunState.Exited(255, false));
     }
 
     @Test
