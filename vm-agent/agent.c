@@ -35,6 +35,9 @@
 /* Instances: the port where the main process's exit status goes (a file on the host), and its terminal. */
 #define STATUS_PORT_NAME "vulcan.status"
 #define MAIN_CONSOLE "/dev/hvc0"
+/* Instances: more ports ("vulcan.exec.1" ...) each served by a worker process, so execs can run side by side. */
+#define EXEC_PORT_PREFIX "vulcan.exec."
+#define EXEC_PORTS 3
 #define MAX_PAYLOAD (1u << 20)
 #define CHUNK 32768
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -85,8 +88,12 @@ static void power_off(void) {
     for (;;) pause();
 }
 
+/* An exec worker (a child serving one of the extra exec ports) only ends itself; PID 1 powers off. */
+static int worker;
+
 static void die(const char *what) {
     logf_("fatal: %s: %s", what, strerror(errno));
+    if (worker) _exit(1);
     power_off();
 }
 
@@ -802,6 +809,51 @@ static void mount_rootfs(const unsigned char *p, uint32_t len) {
 
 /* --------------------------------------------------------------- main ----- */
 
+
+/*
+ * Forks a worker per extra exec port the VM has (instance VMs; a workload VM has none): each serves
+ * its port as PID 1 serves the agent's, so the host can run execs side by side. The main process, the
+ * power button and power-off stay with PID 1; a worker's commands are its own children.
+ */
+static void serve(int sigfd);
+
+static void start_exec_workers(int sigfd) {
+    /* The host says how many there are (vulcan.exec_ports=N on the kernel command line): the ports are
+       probed one after the other, so each is waited for; a VM without the argument has none. */
+    int ports = 0;
+    char cmdline[4096] = "";
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
+        cmdline[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    const char *arg = strstr(cmdline, "vulcan.exec_ports=");
+    if (arg) ports = atoi(arg + strlen("vulcan.exec_ports="));
+    if (ports > EXEC_PORTS) ports = EXEC_PORTS;
+    for (int i = 1; i <= ports; i++) {
+        char name[32];
+        snprintf(name, sizeof name, EXEC_PORT_PREFIX "%d", i);
+        int p = find_port(name, 400, O_RDWR | O_NONBLOCK);
+        if (p < 0) {
+            logf_("no port %s", name);
+            continue;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            worker = 1;
+            close(port);
+            port = p;
+            if (power_fd >= 0) close(power_fd);
+            power_fd = -1;
+            /* the inherited signalfd reports the signals of this process: its own children's SIGCHLD */
+            serve(sigfd);
+        }
+        if (pid < 0) logf_("fork for %s: %s", name, strerror(errno));
+        close(p);
+    }
+}
+
 int main(void) {
     if (getpid() != 1) {
         fprintf(stderr, "vulcan-agent must run as PID 1 of a microVM\n");
@@ -820,7 +872,13 @@ int main(void) {
     load_modules();
     port = open_port();
     power_fd = open_power_button();
+    start_exec_workers(sigfd);
     logf_("ready");
+    serve(sigfd);
+}
+
+/* Serves the host on this process's port, one request at a time, for ever. */
+static void serve(int sigfd) {
     for (;;) {
         struct frame f;
         read_frame(&f, sigfd);
@@ -851,6 +909,11 @@ int main(void) {
             break;
         }
         case T_START: {
+            if (worker) {
+                consume(&f);
+                send_error("the main process starts on the agent's port");
+                break;
+            }
             struct request r;
             unsigned char *copy = malloc(f.len ? f.len : 1);
             if (!copy) die("malloc");
@@ -878,6 +941,10 @@ int main(void) {
         }
         case T_POWEROFF:
             consume(&f);
+            if (worker) {
+                send_error("power off on the agent's port");
+                break;
+            }
             send_frame(T_POWEROFF, NULL, 0);
             logf_("power off");
             power_off();

@@ -58,7 +58,8 @@ public final class MicroVmInstances implements InstanceDriver {
     private final JsonMapper json;
     private final Path root;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
-    private final Map<String, Semaphore> execs = new ConcurrentHashMap<>();
+    /** Per instance, the exec sockets in use (each serves one session at a time). */
+    private final Map<String, Set<Path>> execs = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> consoles = new ConcurrentHashMap<>();
     private WatchService watcher;
     private Thread watching;
@@ -274,15 +275,14 @@ public final class MicroVmInstances implements InstanceDriver {
         return bases;
     }
 
-    /** Runs the command in the VM through its agent, chrooted into the instance's disk; one exec at a time. */
+    /** Runs the command in the VM through its agent, chrooted into the instance's disk; a few at once (exec ports). */
     @Override
     public ExecProcess exec(String id, ExecSpec spec) throws IOException {
         VmInstanceFiles files = files(id);
         requireRunning(id);
-        Semaphore permit = execs.computeIfAbsent(id, k -> new Semaphore(1));
-        if (!permit.tryAcquire()) {
-            throw new ConflictException("exec_busy", "a microvm instance runs one exec at a time; one is running");
-        }
+        Path socket = claimExecSocket(id, files);
+        Set<Path> busy = execs.get(id);
+        Runnable free = () -> busy.remove(socket);
         AgentStream agent = null;
         try {
             JsonNode launch = json.readTree(Files.readString(files.launch()));
@@ -290,14 +290,26 @@ public final class MicroVmInstances implements InstanceDriver {
             launch.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asString()));
             env.putAll(GuestWork.env(spec.env()));
             String cwd = spec.workdir() != null ? spec.workdir() : launch.path("cwd").asString("/");
-            agent = AgentStream.connect(files.agentSocket(), CONNECT);
+            agent = AgentStream.connect(socket, CONNECT);
             return VmExecProcess.start(agent, new CommandRequest(spec.argv(), env, cwd, null, null, true), spec.tty(),
-                    spec.rows(), spec.cols(), permit::release);
+                    spec.rows(), spec.cols(), free);
         } catch (IOException | RuntimeException e) {
             if (agent != null) agent.close();
-            permit.release();
+            free.run();
             throw e;
         }
+    }
+
+    /** A free exec socket of the VM (one that exists: a VM started by an older daemon may have only the agent's). */
+    private Path claimExecSocket(String id, VmInstanceFiles files) {
+        Set<Path> busy = execs.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet());
+        for (Path socket : files.execSockets()) {
+            if (Files.exists(socket) && busy.add(socket)) {
+                return socket;
+            }
+        }
+        throw new ConflictException("exec_busy", "a microvm instance runs up to " + (1 + VmInstanceCommand.EXEC_PORTS)
+                + " execs at once; that many are running");
     }
 
     /** Attaches to the VM's console (the main process's terminal); one attachment at a time. */

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>a virtio console ({@code /dev/hvc0}, the main process's terminal) on {@code console.sock}, everything
  *       it writes also appended to {@code console.log}, which QEMU writes whether or not a client is attached;
- *   <li>the agent's virtio-serial port on {@code agent.sock};
+ *   <li>the agent's virtio-serial port on {@code agent.sock}, and {@link #EXEC_PORTS} more ports for execs
+ *       running side by side ({@code exec.N.sock}, each served by a worker of the agent);
  *   <li>a status port backed by a file, where the agent writes the main process's exit before powering off;
  *   <li>the instance's disk (its qcow2 overlay, kept across runs) as {@code /dev/vda};
  *   <li>the 8250 serial (kernel and agent messages) to {@code serial.log}, for diagnostics only.
@@ -26,6 +27,8 @@ final class VmInstanceCommand {
     private static final Logger log = LoggerFactory.getLogger(VmInstanceCommand.class);
     static final String CONSOLE_PORT = "vulcan.console";
     static final String STATUS_PORT = "vulcan.status";
+    /** Extra agent ports, each served by a worker of the agent: execs that can run at once besides the agent's own. */
+    static final int EXEC_PORTS = 3;
     /** Runs QEMU (its argv after the exit file), then records its exit status atomically. */
     static final String MONITOR = "exit_file=$1; shift; \"$@\"; s=$?; echo \"$s\" > \"$exit_file.tmp\"; mv \"$exit_file.tmp\" \"$exit_file\"";
 
@@ -60,6 +63,7 @@ final class VmInstanceCommand {
         Path dir = files.dir().toAbsolutePath();
         List<String> append = new ArrayList<>(List.of("console=ttyS0", "panic=-1", "quiet"));
         append.addAll(Accelerator.kernelArgs(accelerator, tsc));
+        append.add("vulcan.exec_ports=" + EXEC_PORTS);
         append.addAll(network.kernel());
         List<String> command = new ArrayList<>(network.launcher());
         command.addAll(List.of(binary.toString(), "-name", name(files.id()), "-M", "microvm"));
@@ -78,7 +82,13 @@ final class VmInstanceCommand {
                 "-device", "virtio-serial-device",
                 "-device", "virtconsole,chardev=console,name=" + CONSOLE_PORT,
                 "-device", "virtserialport,chardev=agent,name=" + QemuDriver.PORT_NAME,
-                "-device", "virtserialport,chardev=status,name=" + STATUS_PORT,
+                "-device", "virtserialport,chardev=status,name=" + STATUS_PORT));
+        for (int n = 1; n <= EXEC_PORTS; n++) {
+            command.addAll(List.of(
+                    "-chardev", "socket,id=exec" + n + ",path=" + files.execSocket(n).toAbsolutePath() + ",server=on,wait=off",
+                    "-device", "virtserialport,chardev=exec" + n + ",name=vulcan.exec." + n));
+        }
+        command.addAll(List.of(
                 "-qmp", "unix:" + files.qmpSocket().toAbsolutePath() + ",server=on,wait=off",
                 "-pidfile", files.qemuPid().toAbsolutePath().toString(),
                 // the instance's disk lives on across runs: QEMU's default writeback cache, flushed when it exits

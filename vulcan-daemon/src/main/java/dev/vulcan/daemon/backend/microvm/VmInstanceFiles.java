@@ -35,6 +35,20 @@ record VmInstanceFiles(Path root, String id) {
         return dir().resolve("agent.sock");
     }
 
+    /** The extra exec ports' sockets, 1..{@link VmInstanceCommand#EXEC_PORTS}, each served by an agent worker. */
+    Path execSocket(int n) {
+        return dir().resolve("exec." + n + ".sock");
+    }
+
+    /** Every socket an exec can use: the agent's, then the extra ones. */
+    java.util.List<Path> execSockets() {
+        java.util.List<Path> all = new java.util.ArrayList<>(java.util.List.of(agentSocket()));
+        for (int n = 1; n <= VmInstanceCommand.EXEC_PORTS; n++) {
+            all.add(execSocket(n));
+        }
+        return all;
+    }
+
     Path qmpSocket() {
         return dir().resolve("qmp.sock");
     }

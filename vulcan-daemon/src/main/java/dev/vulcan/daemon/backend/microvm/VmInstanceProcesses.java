@@ -79,8 +79,10 @@ final class VmInstanceProcesses {
     }
 
     static void clearRun(VmInstanceFiles files) throws IOException {
-        for (Path p : List.of(files.exit(), files.exit().resolveSibling(files.id() + ".tmp"), files.status(),
-                files.qemuPid(), files.monitorPid(), files.agentSocket(), files.qmpSocket(), files.consoleSocket())) {
+        List<Path> run = new java.util.ArrayList<>(List.of(files.exit(), files.exit().resolveSibling(files.id() + ".tmp"),
+                files.status(), files.qemuPid(), files.monitorPid(), files.qmpSocket(), files.consoleSocket()));
+        run.addAll(files.execSockets());
+        for (Path p : run) {
             Files.deleteIfExists(p);
         }
     }

@@ -166,12 +166,20 @@ class MicroVmInstancesIT {
         Result missing = exec(driver, id, cmd("no-such-program"), null);
         assertThat(missing.exit()).isEqualTo(127);
         assertThat(missing.stderr()).contains("no-such-program");
-        // one exec at a time per VM
-        try (ExecProcess busy = driver.exec(id, cmd("sleep", "30"))) {
+        // execs run side by side, up to four (the agent's port and three worker ports)
+        List<ExecProcess> running = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                running.add(driver.exec(id, cmd("sleep", "60")));
+            }
             assertThatThrownBy(() -> driver.exec(id, cmd("true"))).isInstanceOf(ConflictException.class)
-                    .hasMessageContaining("one exec at a time");
-            busy.kill();
-            assertThat(busy.exitCode().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+                    .hasMessageContaining("up to 4 execs");
+            running.getFirst().kill();
+            assertThat(running.getFirst().exitCode().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+            running.removeFirst().close();
+            assertThat(exec(driver, id, cmd("echo", "side-by-side"), null)).isEqualTo(new Result(0, "side-by-side\n", ""));
+        } finally {
+            running.forEach(ExecProcess::close);
         }
         Result tty = exec(driver, id, new ExecSpec(List.of("sh", "-c", "tty; stty size"), true, List.of(), null, 33, 101), null);
         assertThat(tty.exit()).isZero();

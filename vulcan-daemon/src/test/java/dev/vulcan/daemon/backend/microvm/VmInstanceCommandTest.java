@@ -44,7 +44,13 @@ class VmInstanceCommandTest {
                 "-device", "virtserialport,chardev=status,name=vulcan.status");
         assertThat(after(argv, "-drive", "id=root")).isEqualTo("id=root,if=none,format=qcow2,file=/state/microvm/instances/01abc/rootfs.qcow2");
         assertThat(after(argv, "-pidfile", "/")).isEqualTo("/state/microvm/instances/01abc/qemu.pid");
-        assertThat(after(argv, "-append", "console=")).contains("tsc_early_khz=2596126");
+        assertThat(after(argv, "-append", "console=")).contains("tsc_early_khz=2596126").contains("vulcan.exec_ports=3");
+        // three more agent ports for execs side by side
+        for (int n = 1; n <= 3; n++) {
+            assertThat(after(argv, "-chardev", "socket,id=exec" + n)).isEqualTo("socket,id=exec" + n
+                    + ",path=/state/microvm/instances/01abc/exec." + n + ".sock,server=on,wait=off");
+            assertThat(argv).contains("virtserialport,chardev=exec" + n + ",name=vulcan.exec." + n);
+        }
         assertThat(argv).containsSubsequence("-smp", "1", "-m", "256M").doesNotContain("setpriv");
     }
 
