@@ -249,15 +249,22 @@ static int open_power_button(void) {
 
 static void write_all(int fd, const void *buf, size_t len) {
     const char *p = buf;
+    int hup_waits = 0;
     while (len) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN) {
                 struct pollfd w = {fd, POLLOUT, 0};
-                poll(&w, 1, 20);
-                /* The host went away: nobody will read the rest (a reconnecting host starts with a hello). */
-                if ((w.revents & POLLHUP) && !(w.revents & POLLOUT)) return;
+                poll(&w, 1, 50);
+                if ((w.revents & POLLHUP) && !(w.revents & POLLOUT)) {
+                    /* Not connected, as the guest sees it. A host that just connected may have sent its first
+                       frame before the guest has handled the "port open" control message (another queue),
+                       so wait up to 2 s; then the host is gone and nobody will read the rest (a reconnecting
+                       host starts with a hello). */
+                    if (++hup_waits > 40) return;
+                    sleep_ms(50);
+                }
                 continue;
             }
             die("write to host");

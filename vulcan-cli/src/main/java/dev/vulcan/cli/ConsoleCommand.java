@@ -41,6 +41,20 @@ final class ConsoleCommand extends Subcommand {
         try (session) {
             if (terminal != null) {
                 terminal.raw();
+                // the console takes our size, now and whenever it changes
+                Terminal resizing = terminal;
+                Runnable follow = () -> {
+                    int[] size = resizing.size();
+                    if (size != null) {
+                        try {
+                            session.resize(size[0], size[1]);
+                        } catch (IOException e) {
+                            // the session is ending
+                        }
+                    }
+                };
+                follow.run();
+                terminal.onResize(follow);
                 err.print("vulcan: attached to the console of " + name + "; detach with Ctrl-]\r\n");
             } else {
                 err.println("vulcan: attached to the console of " + name + "; detach with Ctrl-] or the end of input");

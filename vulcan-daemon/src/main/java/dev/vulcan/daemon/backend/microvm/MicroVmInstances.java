@@ -210,7 +210,7 @@ public final class MicroVmInstances implements InstanceDriver {
     }
 
     private static String diagnostics(VmInstanceFiles files) {
-        String serial = QemuVm.tail(files.dir().resolve("serial.log"), 5);
+        String serial = QemuVm.tail(files.dir().resolve("serial.log"), 8);
         String qemu = QemuVm.tail(files.qemuLog(), 3);
         return (serial.isEmpty() ? "" : "serial console: " + serial) + (qemu.isEmpty() ? "" : (serial.isEmpty() ? "" : "; ") + "qemu: " + qemu);
     }
@@ -290,7 +290,11 @@ public final class MicroVmInstances implements InstanceDriver {
             launch.path("env").properties().forEach(e -> env.put(e.getKey(), e.getValue().asString()));
             env.putAll(GuestWork.env(spec.env()));
             String cwd = spec.workdir() != null ? spec.workdir() : launch.path("cwd").asString("/");
-            agent = AgentStream.connect(socket, CONNECT);
+            try {
+                agent = AgentStream.connect(socket, CONNECT);
+            } catch (AgentException e) {
+                throw new IOException(e.getMessage() + " (" + diagnostics(files) + ")", e);
+            }
             return VmExecProcess.start(agent, new CommandRequest(spec.argv(), env, cwd, null, null, true), spec.tty(),
                     spec.rows(), spec.cols(), free);
         } catch (IOException | RuntimeException e) {
@@ -321,10 +325,33 @@ public final class MicroVmInstances implements InstanceDriver {
             throw new ConflictException("console_busy", "someone is attached to this instance's console");
         }
         try {
-            return VmConsoleProcess.attach(files(id).consoleSocket(), permit::release);
+            return VmConsoleProcess.attach(files(id).consoleSocket(), permit::release,
+                    (rows, cols) -> Thread.ofVirtual().name("vm-console-resize").start(() -> resizeConsole(id, rows, cols)));
         } catch (IOException | RuntimeException e) {
             permit.release();
             throw e;
+        }
+    }
+
+    /**
+     * Sets the size of the console's terminal with the initramfs's stty over a free exec port (best effort:
+     * with every port busy, or the VM gone, the console keeps its size).
+     */
+    private void resizeConsole(String id, int rows, int cols) {
+        VmInstanceFiles files = files(id);
+        Path socket;
+        try {
+            socket = claimExecSocket(id, files);
+        } catch (ConflictException busy) {
+            return;
+        }
+        try (AgentStream agent = AgentStream.connect(socket, CONNECT)) {
+            agent.run(new CommandRequest(List.of("stty", "-F", VmConsoleProcess.GUEST_TTY, "rows", Integer.toString(rows),
+                    "cols", Integer.toString(cols)), Map.of(), "", Duration.ofSeconds(10), null, false));
+        } catch (IOException e) {
+            log.atDebug().setMessage("console resize failed").addKeyValue("instance", id).setCause(e).log();
+        } finally {
+            execs.get(id).remove(socket);
         }
     }
 

@@ -20,8 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class VmConsoleProcess implements ExecProcess {
 
+    /** Sets the console's terminal size in the guest (it is the guest's tty, not a socket option). */
+    @FunctionalInterface
+    interface Resizer {
+        void resize(int rows, int cols);
+    }
+
+    /** The console as the guest names it (the main process's controlling terminal). */
+    static final String GUEST_TTY = "/dev/hvc0";
+
     private final SocketChannel channel;
     private final Runnable onClose;
+    private final Resizer resizer;
     private final ChunkPipe output = new ChunkPipe();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -47,12 +57,13 @@ final class VmConsoleProcess implements ExecProcess {
         }
     };
 
-    private VmConsoleProcess(SocketChannel channel, Runnable onClose) {
+    private VmConsoleProcess(SocketChannel channel, Runnable onClose, Resizer resizer) {
         this.channel = channel;
         this.onClose = onClose;
+        this.resizer = resizer;
     }
 
-    static VmConsoleProcess attach(Path socket, Runnable onClose) throws IOException {
+    static VmConsoleProcess attach(Path socket, Runnable onClose, Resizer resizer) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(socket));
@@ -60,7 +71,7 @@ final class VmConsoleProcess implements ExecProcess {
             channel.close();
             throw new IOException("cannot attach to the console at " + socket + ": " + e.getMessage(), e);
         }
-        VmConsoleProcess console = new VmConsoleProcess(channel, onClose);
+        VmConsoleProcess console = new VmConsoleProcess(channel, onClose, resizer);
         Thread.ofVirtual().name("vm-console").start(console::pump);
         return console;
     }
@@ -106,9 +117,12 @@ final class VmConsoleProcess implements ExecProcess {
         return InputStream.nullInputStream();
     }
 
-    /** The console's size is the guest's business (stty in it); nothing to do here. */
+    /** Sizes the guest's console terminal (its foreground process gets SIGWINCH). */
     @Override
     public void resize(int rows, int cols) {
+        if (rows > 0 && cols > 0 && !exit.isDone()) {
+            resizer.resize(rows, cols);
+        }
     }
 
     @Override

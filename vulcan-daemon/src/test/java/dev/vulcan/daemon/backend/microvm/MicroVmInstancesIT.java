@@ -207,6 +207,10 @@ class MicroVmInstancesIT {
                     return seen.toString(StandardCharsets.UTF_8).contains("typed-into-console");
                 }
             });
+            // the console's terminal takes the caller's size (the guest's stty, over a free exec port)
+            console.resize(40, 120);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(exec(driver, id, cmd("stty", "-F", "/dev/hvc0", "size"), null).stdout()).isEqualTo("40 120\n"));
             console.stdin().close(); // detach
             assertThat(console.exitCode().get(10, TimeUnit.SECONDS)).isZero();
             reader.join(Duration.ofSeconds(10));
