@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/input.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,6 +33,12 @@
 
 #define AGENT_VERSION "vulcan-agent/1"
 #define PORT_NAME "vulcan.agent"
+/* Instances: the port where the main process's exit status goes (a file on the host), and its terminal. */
+#define STATUS_PORT_NAME "vulcan.status"
+#define MAIN_CONSOLE "/dev/hvc0"
+/* Instances: more ports ("vulcan.exec.1" ...) each served by a worker process, so execs can run side by side. */
+#define EXEC_PORT_PREFIX "vulcan.exec."
+#define EXEC_PORTS 3
 #define MAX_PAYLOAD (1u << 20)
 #define CHUNK 32768
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -41,15 +48,23 @@
 /* Frame types; see docs/runtimes.md. */
 enum {
     T_HELLO = 'H', T_EXEC = 'X', T_MOUNT = 'M', T_STDIN = 'I', T_SIGNAL = 'K', T_POWEROFF = 'P',
+    T_START = 'S', T_RESIZE = 'R',
     T_STDOUT = 'O', T_STDERR = 'E', T_DONE = 'D', T_ERROR = 'F',
 };
 enum { DONE_EXITED = 0, DONE_SIGNALED = 1, DONE_TIMEOUT = 2, DONE_NOT_STARTED = 3 };
 #define EXEC_STDIN 1u
 /* The command runs chrooted into the rootfs the host asked to mount (T_MOUNT). */
 #define EXEC_ROOTFS 2u
+/* The command gets a pseudo-terminal (stdout and stderr merged; T_RESIZE sizes it). */
+#define EXEC_TTY 4u
 #define ROOTFS "/rootfs"
 
 static int port = -1;
+/* An instance's main process (T_START): when it ends, its status goes to the status port and the VM powers off. */
+static pid_t main_pid;
+static int main_done, main_status;
+/* The ACPI power button's event device (QMP system_powerdown presses it), -1 when there is none. */
+static int power_fd = -1;
 
 static void logf_(const char *fmt, ...) {
     char line[512];
@@ -74,8 +89,12 @@ static void power_off(void) {
     for (;;) pause();
 }
 
+/* An exec worker (a child serving one of the extra exec ports) only ends itself; PID 1 powers off. */
+static int worker;
+
 static void die(const char *what) {
     logf_("fatal: %s: %s", what, strerror(errno));
+    if (worker) _exit(1);
     power_off();
 }
 
@@ -168,9 +187,9 @@ static void load_modules(void) {
     fclose(list);
 }
 
-/* Finds the virtio-serial port by its name; the device node appears once virtio_console has probed. */
-static int open_port(void) {
-    for (int attempt = 0; attempt < 2000; attempt++) {
+/* Finds a virtio-serial port by its name, waiting up to attempts x 5 ms for virtio_console to probe it; -1: none. */
+static int find_port(const char *wanted, int attempts, int flags) {
+    for (int attempt = 0; attempt < attempts; attempt++) {
         DIR *dir = opendir("/sys/class/virtio-ports");
         struct dirent *e;
         while (dir && (e = readdir(dir))) {
@@ -183,20 +202,47 @@ static int open_port(void) {
             close(fd);
             name[n > 0 ? n : 0] = 0;
             name[strcspn(name, "\n")] = 0;
-            if (strcmp(name, PORT_NAME) != 0) continue;
+            if (strcmp(name, wanted) != 0) continue;
             snprintf(path, sizeof path, "/dev/%s", e->d_name);
-            int p = open(path, O_RDWR | O_CLOEXEC);
+            int p = open(path, flags | O_CLOEXEC);
             if (p >= 0) {
                 closedir(dir);
-                logf_("control channel %s", path);
+                logf_("port %s: %s", wanted, path);
                 return p;
             }
         }
         if (dir) closedir(dir);
         sleep_ms(5);
     }
-    errno = ENODEV;
-    die("no virtio-serial port named " PORT_NAME);
+    return -1;
+}
+
+/*
+ * The control channel. Non-blocking: a read returns EAGAIN while the host is connected with nothing
+ * to say and 0 while it is not (a restarted daemon reconnects later), so waiting is poll's job.
+ */
+static int open_port(void) {
+    int p = find_port(PORT_NAME, 2000, O_RDWR | O_NONBLOCK);
+    if (p < 0) {
+        errno = ENODEV;
+        die("no virtio-serial port named " PORT_NAME);
+    }
+    return p;
+}
+
+/* The ACPI power button (button.ko) as an evdev device (evdev.ko); -1 when the kernel has none. */
+static int open_power_button(void) {
+    for (int i = 0; i < 32; i++) {
+        char path[64], name[64] = "";
+        snprintf(path, sizeof path, "/dev/input/event%d", i);
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (ioctl(fd, EVIOCGNAME(sizeof name - 1), name) >= 0 && strcmp(name, "Power Button") == 0) {
+            logf_("power button %s", path);
+            return fd;
+        }
+        close(fd);
+    }
     return -1;
 }
 
@@ -204,10 +250,24 @@ static int open_port(void) {
 
 static void write_all(int fd, const void *buf, size_t len) {
     const char *p = buf;
+    int hup_waits = 0;
     while (len) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN) {
+                struct pollfd w = {fd, POLLOUT, 0};
+                poll(&w, 1, 50);
+                if ((w.revents & POLLHUP) && !(w.revents & POLLOUT)) {
+                    /* Not connected, as the guest sees it. A host that just connected may have sent its first
+                       frame before the guest has handled the "port open" control message (another queue),
+                       so wait up to 2 s; then the host is gone and nobody will read the rest (a reconnecting
+                       host starts with a hello). */
+                    if (++hup_waits > 40) return;
+                    sleep_ms(50);
+                }
+                continue;
+            }
             die("write to host");
         }
         p += n;
@@ -245,7 +305,7 @@ static int fill(void) {
         inlen += n;
         return 0;
     }
-    if (n < 0 && errno == EINTR) return 0;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
     /* EOF: the host is not connected (yet, or any more). virtio-serial polls as HUP meanwhile. */
     return -1;
 }
@@ -278,10 +338,93 @@ static void consume(const struct frame *f) {
     inlen -= used;
 }
 
-/* Blocks until a whole frame is buffered, waiting out host disconnects. */
-static void read_frame(struct frame *f) {
+/* ----------------------------------------------------------- instances ----- */
+
+static void reaped(pid_t p, int status) {
+    if (main_pid && p == main_pid && !main_done) {
+        main_done = 1;
+        main_status = status;
+    }
+}
+
+/* Reaps every ended child (orphans are re-parented to PID 1), noting the main process's end. */
+static void reap_all(int sigfd) {
+    struct signalfd_siginfo info;
+    while (read(sigfd, &info, sizeof info) > 0) {}
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) reaped(p, st);
+}
+
+/* A power button press (ACPI shutdown): the main process is asked to end (the VM powers off after it); none: power off. */
+static void power_event(void) {
+    struct input_event ev[16];
+    ssize_t n;
+    int pressed = 0;
+    while ((n = read(power_fd, ev, sizeof ev)) > 0) {
+        for (size_t i = 0; i < (size_t) n / sizeof ev[0]; i++) {
+            if (ev[i].type == EV_KEY && ev[i].code == KEY_POWER && ev[i].value == 1) pressed = 1;
+        }
+    }
+    if (!pressed) return;
+    if (main_pid && !main_done) {
+        logf_("power button: terminating the main process");
+        kill(-main_pid, SIGTERM);
+        kill(main_pid, SIGTERM);
+    } else {
+        logf_("power button: power off");
+        power_off();
+    }
+}
+
+/*
+ * The main process ended: like a container's init, everything else goes with it; its status goes to
+ * the status port ("exit N", 128+N for signal N), the rootfs is unmounted clean and the VM powers off.
+ */
+static void finish_main(void) {
+    int code = WIFEXITED(main_status) ? WEXITSTATUS(main_status) : 128 + WTERMSIG(main_status);
+    logf_("main process exited with %d", code);
+    kill(-1, SIGKILL);
+    for (;;) {
+        pid_t p = waitpid(-1, NULL, 0);
+        if (p < 0 && errno == EINTR) continue;
+        if (p < 0) break;
+    }
+    static const char *const inner[] = {ROOTFS "/proc", ROOTFS "/sys", ROOTFS "/dev/pts", ROOTFS "/dev", ROOTFS "/tmp", ROOTFS};
+    for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
+        if (umount2(inner[i], 0) < 0 && errno != EINVAL && errno != ENOENT) logf_("umount %s: %s", inner[i], strerror(errno));
+    }
+    int status = find_port(STATUS_PORT_NAME, 1, O_WRONLY | O_NONBLOCK);
+    if (status >= 0) {
+        char line[32];
+        int len = snprintf(line, sizeof line, "exit %d\n", code);
+        if (write(status, line, len) != len) logf_("status port: %s", strerror(errno));
+        close(status);
+    }
+    power_off();
+}
+
+/*
+ * Blocks until a whole frame is buffered. Meanwhile the main process's end and the power button are
+ * handled, and host disconnects waited out: a disconnected port polls as HUP, so it is retried every 50 ms.
+ */
+static void read_frame(struct frame *f, int sigfd) {
+    int host_gone = 0;
     while (!next_frame(f)) {
-        if (fill() < 0) sleep_ms(10);
+        if (main_done) finish_main();
+        struct pollfd fds[3] = {{host_gone ? -1 : port, POLLIN, 0}, {sigfd, POLLIN, 0}, {power_fd, POLLIN, 0}};
+        if (poll(fds, 3, host_gone ? 50 : -1) < 0 && errno != EINTR) die("poll");
+        if (fds[1].revents) reap_all(sigfd);
+        if (fds[2].revents) power_event();
+        if (host_gone || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (fill() < 0) {
+                /* A frame half sent by a host that went away is never completed: a new host starts afresh. */
+                if (!host_gone) inlen = 0;
+                host_gone = 1;
+            } else {
+                host_gone = 0;
+            }
+        }
     }
 }
 
@@ -349,17 +492,31 @@ static void send_done(int kind, int32_t code, uint64_t duration_us, const char *
 
 static sigset_t blocked;
 
-/* Forks the command in its own session with pipes for stdio; returns its pid or -1 with a message. */
-static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], char *why, size_t whylen) {
+/*
+ * Forks the command in its own session with pipes for stdio, or with EXEC_TTY a pseudo-terminal
+ * (*pty: its master, which then stands in for stdout and stdin); returns its pid or -1 with a message.
+ */
+static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], int *pty, char *why, size_t whylen) {
     int report[2];
+    char slave[64] = "";
+    *pty = -1;
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) {
         snprintf(why, whylen, "pipe: %s", strerror(errno));
         return -1;
     }
     in[0] = in[1] = -1;
-    if ((r->flags & EXEC_STDIN) && pipe2(in, O_CLOEXEC) < 0) {
+    if ((r->flags & EXEC_STDIN) && !(r->flags & EXEC_TTY) && pipe2(in, O_CLOEXEC) < 0) {
         snprintf(why, whylen, "pipe: %s", strerror(errno));
         return -1;
+    }
+    if (r->flags & EXEC_TTY) {
+        *pty = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (*pty < 0 || grantpt(*pty) < 0 || unlockpt(*pty) < 0 || ptsname_r(*pty, slave, sizeof slave) != 0) {
+            snprintf(why, whylen, "pty: %s", strerror(errno));
+            if (*pty >= 0) close(*pty);
+            *pty = -1;
+            return -1;
+        }
     }
     pid_t pid = fork();
     if (pid < 0) {
@@ -369,10 +526,22 @@ static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], c
     if (pid == 0) {
         sigprocmask(SIG_UNBLOCK, &blocked, NULL);
         setsid();
-        int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
-        dup2(stdin_fd, 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
+        if (slave[0]) {
+            /* Opened before any chroot (the rootfs's /dev has no pts); the first terminal a session leader opens is its own. */
+            int t = open(slave, O_RDWR);
+            if (t >= 0) {
+                ioctl(t, TIOCSCTTY, 0);
+                dup2(t, 0);
+                dup2(t, 1);
+                dup2(t, 2);
+                if (t > 2) close(t);
+            }
+        } else {
+            int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
+            dup2(stdin_fd, 0);
+            dup2(out[1], 1);
+            dup2(err[1], 2);
+        }
         const char *stage = "chroot";
         if ((r->flags & EXEC_ROOTFS) && (chroot(ROOTFS) < 0 || chdir("/") < 0)) {
             stage = "chroot";
@@ -400,9 +569,77 @@ static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], c
         close(out[0]);
         close(err[0]);
         if (in[1] >= 0) close(in[1]);
+        if (*pty >= 0) close(*pty);
+        *pty = -1;
         return -1;
     }
+    if (*pty >= 0) {
+        /* The terminal's output is the command's stdout; host stdin goes to the terminal. */
+        close(out[0]);
+        out[0] = *pty;
+        fcntl(*pty, F_SETFL, O_NONBLOCK);
+        in[1] = dup(*pty);
+    }
     return pid;
+}
+
+/*
+ * Starts an instance's main process (T_START, an exec request): in its own session with the console
+ * (MAIN_CONSOLE, the host's serial console socket and log) as its controlling terminal and stdio.
+ * Answers T_START with its pid, or T_ERROR with why it did not start.
+ */
+static void start_main(const struct request *r) {
+    char why[300];
+    int report[2];
+    if (main_pid) return send_error("the main process was started already");
+    if (pipe2(report, O_CLOEXEC) < 0) return send_error("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(report[0]);
+        close(report[1]);
+        return send_error("fork failed");
+    }
+    if (pid == 0) {
+        sigprocmask(SIG_UNBLOCK, &blocked, NULL);
+        setsid();
+        const char *stage = "open", *what = MAIN_CONSOLE;
+        int t = -1;
+        for (int i = 0; i < 400 && (t = open(MAIN_CONSOLE, O_RDWR)) < 0; i++) sleep_ms(5);
+        if (t >= 0) {
+            ioctl(t, TIOCSCTTY, 0);
+            dup2(t, 0);
+            dup2(t, 1);
+            dup2(t, 2);
+            if (t > 2) close(t);
+            if ((r->flags & EXEC_ROOTFS) && (chroot(ROOTFS) < 0 || chdir("/") < 0)) {
+                stage = "chroot";
+                what = ROOTFS;
+            } else if (stage = "chdir", what = r->cwd, r->cwd[0] == 0 || chdir(r->cwd) == 0) {
+                stage = "exec";
+                what = r->argv[0];
+                execvpe(r->argv[0], r->argv, r->env);
+            }
+        }
+        int e = errno;
+        char msg[300];
+        int n = snprintf(msg, sizeof msg, "%s %s: %s", stage, what, strerror(e));
+        (void) !write(report[1], msg, n);
+        _exit(127);
+    }
+    close(report[1]);
+    ssize_t n;
+    while ((n = read(report[0], why, sizeof why - 1)) < 0 && errno == EINTR) {}
+    close(report[0]);
+    if (n > 0) {
+        why[n] = 0;
+        waitpid(pid, NULL, 0);
+        return send_error(why);
+    }
+    main_pid = pid;
+    logf_("main process %d started", (int) pid);
+    unsigned char b[4];
+    put32(b, (uint32_t) pid);
+    send_frame(T_START, b, 4);
 }
 
 /* Copies one chunk of a pipe to the host; returns 0 at EOF. */
@@ -429,11 +666,11 @@ static void reseed_crng(void) {
 }
 
 static void run(const struct request *r, int sigfd) {
-    int out[2], err[2], in[2];
+    int out[2], err[2], in[2], pty;
     char why[300];
     reseed_crng();
     uint64_t start = now_us();
-    pid_t pid = spawn(r, out, err, in, why, sizeof why);
+    pid_t pid = spawn(r, out, err, in, &pty, why, sizeof why);
     if (pid < 0) {
         send_done(DONE_NOT_STARTED, 127, now_us() - start, why);
         return;
@@ -466,6 +703,11 @@ static void run(const struct request *r, int sigfd) {
                 stdin_off = 0;
             } else if (f.type == T_SIGNAL && f.len == 4) {
                 kill(-pid, (int) get32(f.payload));
+            } else if (f.type == T_RESIZE && f.len == 8) {
+                if (pty >= 0) {
+                    struct winsize ws = {.ws_row = (unsigned short) get32(f.payload), .ws_col = (unsigned short) get32(f.payload + 4)};
+                    ioctl(pty, TIOCSWINSZ, &ws);
+                }
             } else if (f.type == T_STDIN) {
                 /* stdin already closed: dropped */
             } else {
@@ -475,6 +717,8 @@ static void run(const struct request *r, int sigfd) {
         }
         uint64_t now = now_us();
         if (exited && now >= drain_until) break;
+        /* The instance's main process ended: the VM powers off, so an exec'd command ends now. */
+        if (main_done && !exited) kill(-pid, SIGKILL);
         if (!exited && deadline && now >= deadline && !timed_out) {
             timed_out = 1;
             kill(-pid, SIGKILL);
@@ -484,14 +728,15 @@ static void run(const struct request *r, int sigfd) {
         if (exited) wait_ms = (long) ((drain_until - now) / 1000) + 1;
         else if (deadline && !timed_out) wait_ms = (long) ((deadline - now) / 1000) + 1;
         /* While stdin is backed up, nothing more is read from the host (the buffer holds the frame). */
-        struct pollfd fds[5] = {
+        struct pollfd fds[6] = {
             {out_open ? out[0] : -1, POLLIN, 0},
             {err_open ? err[0] : -1, POLLIN, 0},
             {sigfd, POLLIN, 0},
             {host_open && !stdin_blocked ? port : -1, POLLIN, 0},
             {stdin_blocked ? in[1] : -1, POLLOUT, 0},
+            {power_fd, POLLIN, 0},
         };
-        if (poll(fds, 5, (int) wait_ms) < 0) {
+        if (poll(fds, 6, (int) wait_ms) < 0) {
             if (errno == EINTR) continue;
             die("poll");
         }
@@ -509,9 +754,12 @@ static void run(const struct request *r, int sigfd) {
                     /* Run-to-completion: the command's process group goes with it. */
                     kill(-pid, SIGKILL);
                     drain_until = now_us() + DRAIN_MS * 1000;
+                } else {
+                    reaped(p, st);
                 }
             }
         }
+        if (fds[5].revents) power_event();
         if (fds[3].revents & POLLIN) {
             if (fill() < 0) host_open = 0;
         } else if (fds[3].revents & (POLLHUP | POLLERR)) {
@@ -575,10 +823,58 @@ static void mount_rootfs(const unsigned char *p, uint32_t len) {
         }
     }
     chmod(ROOTFS "/tmp", 01777);
+    /* The agent's terminals (exec with a tty) by their names inside too; not fatal: only ttyname() misses it. */
+    mkdir(ROOTFS "/dev/pts", 0755);
+    if (mount("/dev/pts", ROOTFS "/dev/pts", NULL, MS_BIND, NULL) < 0) logf_("bind /dev/pts: %s", strerror(errno));
     send_frame(T_MOUNT, NULL, 0);
 }
 
 /* --------------------------------------------------------------- main ----- */
+
+
+/*
+ * Forks a worker per extra exec port the VM has (instance VMs; a workload VM has none): each serves
+ * its port as PID 1 serves the agent's, so the host can run execs side by side. The main process, the
+ * power button and power-off stay with PID 1; a worker's commands are its own children.
+ */
+static void serve(int sigfd);
+
+static void start_exec_workers(int sigfd) {
+    /* The host says how many there are (vulcan.exec_ports=N on the kernel command line): the ports are
+       probed one after the other, so each is waited for; a VM without the argument has none. */
+    int ports = 0;
+    char cmdline[4096] = "";
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
+        cmdline[n > 0 ? n : 0] = 0;
+        close(fd);
+    }
+    const char *arg = strstr(cmdline, "vulcan.exec_ports=");
+    if (arg) ports = atoi(arg + strlen("vulcan.exec_ports="));
+    if (ports > EXEC_PORTS) ports = EXEC_PORTS;
+    for (int i = 1; i <= ports; i++) {
+        char name[32];
+        snprintf(name, sizeof name, EXEC_PORT_PREFIX "%d", i);
+        int p = find_port(name, 400, O_RDWR | O_NONBLOCK);
+        if (p < 0) {
+            logf_("no port %s", name);
+            continue;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            worker = 1;
+            close(port);
+            port = p;
+            if (power_fd >= 0) close(power_fd);
+            power_fd = -1;
+            /* the inherited signalfd reports the signals of this process: its own children's SIGCHLD */
+            serve(sigfd);
+        }
+        if (pid < 0) logf_("fork for %s: %s", name, strerror(errno));
+        close(p);
+    }
+}
 
 int main(void) {
     if (getpid() != 1) {
@@ -597,14 +893,19 @@ int main(void) {
     if (!inbuf) die("malloc");
     load_modules();
     port = open_port();
+    power_fd = open_power_button();
+    start_exec_workers(sigfd);
     logf_("ready");
+    serve(sigfd);
+}
+
+/* Serves the host on this process's port, one request at a time, for ever. */
+static void serve(int sigfd) {
     for (;;) {
         struct frame f;
-        read_frame(&f);
+        read_frame(&f, sigfd);
         /* Orphans re-parented to PID 1 between commands. */
-        struct signalfd_siginfo info;
-        while (read(sigfd, &info, sizeof info) > 0) {}
-        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+        reap_all(sigfd);
         switch (f.type) {
         case T_HELLO:
             consume(&f);
@@ -629,6 +930,29 @@ int main(void) {
             free(copy);
             break;
         }
+        case T_START: {
+            if (worker) {
+                consume(&f);
+                send_error("the main process starts on the agent's port");
+                break;
+            }
+            struct request r;
+            unsigned char *copy = malloc(f.len ? f.len : 1);
+            if (!copy) die("malloc");
+            memcpy(copy, f.payload, f.len);
+            uint32_t len = f.len;
+            consume(&f);
+            const char *bad = parse_request(copy, len, &r);
+            if (bad) {
+                send_error(bad);
+            } else {
+                start_main(&r);
+                free(r.argv);
+                free(r.env);
+            }
+            free(copy);
+            break;
+        }
         case T_MOUNT: {
             unsigned char copy[256];
             uint32_t len = f.len < sizeof copy ? f.len : sizeof copy;
@@ -639,12 +963,17 @@ int main(void) {
         }
         case T_POWEROFF:
             consume(&f);
+            if (worker) {
+                send_error("power off on the agent's port");
+                break;
+            }
             send_frame(T_POWEROFF, NULL, 0);
             logf_("power off");
             power_off();
             break;
         case T_STDIN:
         case T_SIGNAL:
+        case T_RESIZE:
             /* Late stdin or a signal for a command that already ended: nothing to do. */
             consume(&f);
             break;

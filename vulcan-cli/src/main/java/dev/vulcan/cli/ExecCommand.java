@@ -96,7 +96,7 @@ final class ExecCommand extends Subcommand {
     }
 
     /** Bytes to a PrintWriter, decoded as UTF-8 across frame boundaries. */
-    private static final class TextOutput extends OutputStream {
+    static final class TextOutput extends OutputStream {
         private final PrintWriter to;
         private final java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)

@@ -32,7 +32,7 @@ final class InstanceCreateCommand extends Subcommand {
                 "publish a port on the node (tcp or udp; an IPv6 HOSTIP in brackets); may be repeated"));
         spec.addOption(Specs.option("--restart", String.class, "POLICY", "no (default), on-failure or always"));
         spec.addOption(Specs.option("--isolation", String.class, "ISOLATION",
-                "container (default), gvisor, or auto (an image: gvisor)"));
+                "container (default), gvisor, microvm (its own kernel; a console), or auto (an image: gvisor)"));
         spec.addOption(Specs.option("--cpus", Integer.class, "N", "CPUs (default: no limit)"));
         spec.addOption(Specs.option("--memory", Integer.class, "MB", "memory limit in MB (default: no limit)"));
         spec.addOption(Specs.flag(new String[] {"--start"}, "start it once created"));

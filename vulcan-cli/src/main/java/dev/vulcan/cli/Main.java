@@ -21,6 +21,7 @@ public final class Main {
                 .addSubcommand(new LsCommand(root).spec())
                 .addSubcommand(new KillCommand(root).spec())
                 .addSubcommand(new ExecCommand(root).spec())
+                .addSubcommand(new ConsoleCommand(root).spec())
                 .addSubcommand(new BackendsCommand(root).spec())
                 .addSubcommand(new NodesCommand(root).spec())
                 .addSubcommand(new StatsCommand(root).spec())

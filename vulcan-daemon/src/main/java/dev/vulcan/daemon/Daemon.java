@@ -5,6 +5,7 @@ import dev.vulcan.daemon.backend.Backend;
 import dev.vulcan.daemon.backend.BackendRegistry;
 import dev.vulcan.daemon.backend.isolate.IsolateBackend;
 import dev.vulcan.daemon.backend.microvm.MicroVmBackend;
+import dev.vulcan.daemon.backend.microvm.MicroVmInstances;
 import dev.vulcan.daemon.backend.isolate.IsolateConfig;
 import dev.vulcan.daemon.backend.oci.BaseImages;
 import dev.vulcan.daemon.backend.oci.ContainerBackend;
@@ -91,7 +92,9 @@ public final class Daemon implements AutoCloseable {
                 System.getProperty("vulcan.oci.runtime", "auto")));
         ContainerBackend gvisor = new ContainerBackend(images, baseImages, state.gvisor(), new OciEngine.Gvisor(
                 System.getProperty("vulcan.gvisor.runsc", "runsc"), System.getProperty("vulcan.gvisor.platform", "auto")));
-        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor, images, baseImages),
+        MicroVmBackend microvm = new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm"))
+                .withImageDir(config.vmImages()), JsonMapper.builder().build(), images, baseImages);
+        BackendRegistry backends = own(new BackendRegistry(Backends.installed(config, containers, gvisor, microvm),
                 Backends.notBuilt()));
         InstanceRepository instanceRows = new InstanceRepository(database);
         NetworkRepository networkRows = new NetworkRepository(database);
@@ -108,7 +111,9 @@ public final class Daemon implements AutoCloseable {
                 Isolation.CONTAINER, new ContainerInstances(images, containers::runtime, new ProcessRunner.Native(),
                         JsonMapper.builder().build(), state.oci().resolve("instances")),
                 Isolation.GVISOR, new ContainerInstances(images, gvisor::runtime, new ProcessRunner.Native(),
-                        JsonMapper.builder().build(), state.gvisor().resolve("instances")))));
+                        JsonMapper.builder().build(), state.gvisor().resolve("instances")),
+                Isolation.MICROVM, new MicroVmInstances(microvm, images, JsonMapper.builder().build(),
+                        config.stateDir().resolve("microvm").resolve("instances")))));
         InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, attachments,
                 clock, node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();
@@ -190,15 +195,13 @@ public final class Daemon implements AutoCloseable {
         private Backends() {}
 
         static List<Backend> installed(DaemonConfig config, ContainerBackend containers, ContainerBackend gvisor,
-                ImageStore images, BaseImages baseImages) {
+                MicroVmBackend microvm) {
             return List.of(
                     new IsolateBackend(IsolateConfig.of(config.denoBinary(), config.isolateHostDir(), config.runDir())
                             .withHostsPerMemoryClass(config.isolateHosts())),
                     containers,
                     gvisor,
-                    new MicroVmBackend(MicroVmBackend.Config.defaults(config.stateDir().resolve("microvm"))
-                                    .withImageDir(config.vmImages()),
-                            JsonMapper.builder().build(), images, baseImages));
+                    microvm);
         }
 
         static Map<Isolation, String> notBuilt() {

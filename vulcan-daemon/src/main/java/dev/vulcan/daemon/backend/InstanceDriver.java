@@ -15,8 +15,8 @@ import java.util.function.Consumer;
 public interface InstanceDriver extends AutoCloseable {
 
     /**
-     * What one run of an instance needs; network null: no network but loopback; isolation is container or gvisor
-     * (the OCI ones), null: container.
+     * What one run of an instance needs; network null: no network but loopback; isolation is container, gvisor
+     * or microvm, null: container.
      */
     record Launch(ExecutionRequest.ImageCommand command, List<String> env, List<Mount> mounts, Limits limits,
             NetworkJoin network, dev.vulcan.api.Isolation isolation) {
@@ -73,6 +73,24 @@ public interface InstanceDriver extends AutoCloseable {
 
     /** Runs a process in the instance's running sandbox (exec). */
     ExecProcess exec(String id, ExecSpec spec) throws IOException;
+
+    /** Attaches to the running sandbox's console (its main process's terminal), for drivers that have one. */
+    default ExecProcess console(String id) throws IOException {
+        throw new UnsupportedOperationException("instances of this isolation have no console");
+    }
+
+    /** Whether instance {@code id} has anything under this driver (its state dir). */
+    default boolean has(String id) {
+        try {
+            return known().contains(id);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Starts delivering exits to the {@link #onExit} listeners (the instance service is ready for them). */
+    default void watch() throws IOException {
+    }
 
     /** Calls {@code listener} with an instance id whenever one of its runs ends (possibly more than once). */
     void onExit(Consumer<String> listener);

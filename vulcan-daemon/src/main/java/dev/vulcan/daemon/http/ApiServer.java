@@ -61,7 +61,7 @@ public final class ApiServer implements AutoCloseable {
         new ImageEndpoints(services.images()).register(router);
         new InstanceEndpoints(services.instances(), services.volumes(), services.attachments()).register(router);
         new NetworkEndpoints(services.networks()).register(router);
-        new ExecEndpoint(services.instances()::exec, json).register(router);
+        new ExecEndpoint(services.instances()::exec, services.instances()::console, json).register(router);
         new SubtreeEndpoints(services.subtree()).register(router);
         new BenchmarkEndpoint(services.benchmark()).register(router);
         new SystemEndpoints(services.backends(), services.workloads(), services.node(), address, services.metrics(),

@@ -40,34 +40,70 @@ public final class ExecEndpoint {
     private static final int DEFAULT_ROWS = 24;
     private static final int DEFAULT_COLS = 80;
 
+    /** Where console sessions attach: an instance's serial console, as a terminal session (microVMs only). */
+    @FunctionalInterface
+    public interface ConsoleTarget {
+        ExecProcess console(String instanceName) throws IOException;
+    }
+
     private final ExecTarget target;
+    private final ConsoleTarget consoles;
     private final JsonMapper json;
 
     public ExecEndpoint(ExecTarget target, JsonMapper json) {
+        this(target, null, json);
+    }
+
+    public ExecEndpoint(ExecTarget target, ConsoleTarget consoles, JsonMapper json) {
         this.target = target;
+        this.consoles = consoles;
         this.json = json;
     }
 
     void register(Router router) {
         router.add("POST", "/v1/instances/{name}/exec", this::exec);
+        if (consoles != null) {
+            router.add("POST", "/v1/instances/{name}/console", this::console);
+        }
     }
 
-    private void exec(Exchange ex) throws IOException, InterruptedException {
+    /** The stream's START frame, checked before anything is committed. */
+    private static StreamFrame startFrame(Exchange ex, InputStream in, String what) {
         String contentType = ex.header(HttpHeader.CONTENT_TYPE);
         if (contentType == null || !contentType.startsWith(StreamFrame.MEDIA_TYPE)) {
-            throw new InvalidException("invalid_content_type", "exec takes a body of " + StreamFrame.MEDIA_TYPE
+            throw new InvalidException("invalid_content_type", what + " takes a body of " + StreamFrame.MEDIA_TYPE
                     + " frames, got " + contentType);
         }
-        InputStream in = Content.Source.asInputStream(ex.request());
         StreamFrame first;
         try {
             first = StreamFrame.read(in);
         } catch (IOException e) {
-            throw new InvalidException("invalid_frame", "bad exec stream: " + e.getMessage());
+            throw new InvalidException("invalid_frame", "bad " + what + " stream: " + e.getMessage());
         }
         if (first == null || first.type() != StreamFrame.Type.START) {
-            throw new InvalidException("invalid_frame", "an exec stream starts with a START frame");
+            throw new InvalidException("invalid_frame", "the " + what + " stream starts with a START frame");
         }
+        return first;
+    }
+
+    /**
+     * POST /v1/instances/{name}/console: the same framed stream as exec with a terminal, attached to the
+     * instance's console (START's payload is ignored; STDIN_EOF detaches; EXIT 0 when detached or the VM ended).
+     */
+    private void console(Exchange ex) throws IOException, InterruptedException {
+        InputStream in = Content.Source.asInputStream(ex.request());
+        startFrame(ex, in, "console");
+        String name = ex.path("name");
+        try (ExecProcess process = consoles.console(name)) {
+            log.atInfo().addKeyValue("instance", name).log("console attached");
+            new Session(ex, in, process, true, true).run();
+            log.atInfo().addKeyValue("instance", name).log("console detached");
+        }
+    }
+
+    private void exec(Exchange ex) throws IOException, InterruptedException {
+        InputStream in = Content.Source.asInputStream(ex.request());
+        StreamFrame first = startFrame(ex, in, "exec");
         ExecStart start = json.readValue(first.payload(), ExecStart.class);
         if (start.cmd() == null || start.cmd().isEmpty()) {
             throw new InvalidException("invalid_exec", "cmd must name a program to run");

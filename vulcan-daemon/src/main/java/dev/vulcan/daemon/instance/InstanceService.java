@@ -201,6 +201,24 @@ public final class InstanceService implements AutoCloseable {
         }
     }
 
+    /** Attaches to the running instance's console; only microVMs have one (their serial console). */
+    public ExecProcess console(String name) throws IOException {
+        InstanceRecord record = get(name);
+        if (spec(record).isolation() != dev.vulcan.api.Isolation.MICROVM) {
+            throw new ConflictException("console_unsupported", "instance " + name + " runs in isolation "
+                    + spec(record).isolation().wire() + ": only microvm instances have a console (use exec)");
+        }
+        if (record.status() != InstanceStatus.RUNNING) {
+            throw new ConflictException("not_running", "instance " + name + " is " + record.status().wire()
+                    + ": start it before attaching to its console");
+        }
+        try {
+            return driver.console(record.id());
+        } catch (BackendUnavailableException e) {
+            throw new UnavailableException("backend_unavailable", e.getMessage());
+        }
+    }
+
     /** Log lines of the instance from a byte offset of its log. */
     public InstanceDriver.LogChunk logs(String name, long from) throws IOException {
         return driver.logs(get(name).id(), from);

@@ -76,6 +76,9 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
             throw new InvalidException("invalid_limits", "pids must be between 1 and " + MAX_PIDS);
         }
         Isolation isolation = isolation(post.isolation());
+        if (isolation == Isolation.MICROVM && !volumes.isEmpty()) {
+            throw new InvalidException("invalid_volume", "microvm instances cannot mount volumes (yet): their disk is their own");
+        }
         String network = post.network() == null || post.network().isBlank() ? NetworkConfig.DEFAULT_NETWORK
                 : post.network().equals("none") ? null : post.network();
         List<PublishedPort> ports = post.ports() == null ? List.of()
@@ -90,7 +93,7 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
 
     /**
      * Instances run OCI images: in a container (the default, also for instances stored before isolation was
-     * a field) or in gVisor; auto picks gvisor, as it does for an image workload.
+     * a field), in gVisor or in a microVM; auto picks gvisor, as it does for an image workload.
      */
     static Isolation isolation(String wire) {
         if (wire == null) {
@@ -105,8 +108,9 @@ record InstanceSpec(String name, ImageReference image, ExecutionRequest.ImageCom
         return switch (isolation) {
             case AUTO, GVISOR -> Isolation.GVISOR;
             case CONTAINER -> Isolation.CONTAINER;
-            case ISOLATE, MICROVM -> throw new InvalidException("invalid_isolation", "instances run OCI images in"
-                    + " isolation container or gvisor (or auto: gvisor), not " + isolation.wire());
+            case MICROVM -> Isolation.MICROVM;
+            case ISOLATE -> throw new InvalidException("invalid_isolation", "instances run OCI images in"
+                    + " isolation container, gvisor or microvm (or auto: gvisor), not " + isolation.wire());
         };
     }
 }

@@ -64,7 +64,7 @@ class InstanceSpecTest {
     }
 
     @Test
-    void instancesRunInAContainerUnlessGvisorOrAutoIsAsked() {
+    void instancesRunInAContainerUnlessGvisorAutoOrMicrovmIsAsked() {
         InstancesPost base = post("a", null, null, null, null, null);
         assertThat(parse(base).isolation()).isEqualTo(dev.vulcan.api.Isolation.CONTAINER);
         for (String wire : List.of("gvisor", "auto", "GVISOR")) {
@@ -72,7 +72,10 @@ class InstanceSpecTest {
         }
         assertThat(parse(withIsolation(base, "container")).isolation()).isEqualTo(dev.vulcan.api.Isolation.CONTAINER);
         assertCode(withIsolation(base, "isolate"), "invalid_isolation");
-        assertCode(withIsolation(base, "microvm"), "invalid_isolation");
+        assertThat(parse(withIsolation(base, "microvm")).isolation()).isEqualTo(dev.vulcan.api.Isolation.MICROVM);
+        // a microVM's disk is its own: no volumes (yet)
+        assertCode(new InstancesPost("a", "busybox:1", null, null, null, List.of("data:/data"), null, null, "none", null,
+                "microvm"), "invalid_volume");
         assertCode(withIsolation(base, "hyperv"), "invalid_isolation");
         // both isolations join the default network unless told otherwise
         assertThat(parse(withIsolation(base, "gvisor")).network()).isEqualTo("default");

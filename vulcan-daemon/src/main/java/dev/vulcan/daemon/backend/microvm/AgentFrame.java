@@ -24,6 +24,10 @@ record AgentFrame(byte type, byte[] payload) {
     static final byte SIGNAL = 'K';
     static final byte POWEROFF = 'P';
     static final byte MOUNT = 'M';
+    /** An instance's main process: an exec payload; answered with START (u32 pid) or ERROR. */
+    static final byte START = 'S';
+    /** A terminal size for the running command: u32 rows, u32 cols. */
+    static final byte RESIZE = 'R';
     // guest -> host
     static final byte STDOUT = 'O';
     static final byte STDERR = 'E';
@@ -32,6 +36,7 @@ record AgentFrame(byte type, byte[] payload) {
 
     static final int EXEC_STDIN = 1;
     static final int EXEC_ROOTFS = 2;
+    static final int EXEC_TTY = 4;
 
     AgentFrame {
         Objects.requireNonNull(payload, "payload");
@@ -63,6 +68,23 @@ record AgentFrame(byte type, byte[] payload) {
                 .putInt(request.env().size())
                 .put(strings.toByteArray());
         return new AgentFrame(EXEC, b.array());
+    }
+
+    /** The instance's main process (the same payload as exec; its stdio is the guest's console). */
+    static AgentFrame start(CommandRequest request) {
+        return new AgentFrame(START, exec(request).payload());
+    }
+
+    /** An exec whose stdin the host streams (STDIN frames, an empty one for EOF), with a pseudo-terminal if asked. */
+    static AgentFrame execStreaming(CommandRequest request, boolean tty) {
+        byte[] payload = exec(request).payload();
+        ByteBuffer flags = ByteBuffer.wrap(payload);
+        flags.putInt(0, flags.getInt(0) | EXEC_STDIN | (tty ? EXEC_TTY : 0));
+        return new AgentFrame(EXEC, payload);
+    }
+
+    static AgentFrame resize(int rows, int cols) {
+        return new AgentFrame(RESIZE, ByteBuffer.allocate(8).putInt(rows).putInt(cols).array());
     }
 
     /** NUL-terminated device, then NUL-terminated file system type. */

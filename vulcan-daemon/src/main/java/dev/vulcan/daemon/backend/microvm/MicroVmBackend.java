@@ -113,8 +113,9 @@ public final class MicroVmBackend implements Backend {
         sweep();
         rootfs.sweep();
         snapshots.sweep();
-        // Start-up: what can be judged without the probe (the boot image on disk, the store's images).
-        collect(startupJudge());
+        // Start-up: the snapshots that can be judged without the probe (the boot image on disk, the store's
+        // images). Rootfs images wait for the probe: instance disks (MicroVmInstances) pin theirs after this.
+        collect(startupJudge(), false);
         images.onRemoved(this::collect);
     }
 
@@ -126,7 +127,7 @@ public final class MicroVmBackend implements Backend {
         }
         collect(r == null ? startupJudge() : meta -> meta.bootImage().equals(r.image().id())
                 && meta.qemu().equals(r.driver().version())
-                && meta.accelerator().equals(r.accelerator().getClass().getSimpleName()));
+                && meta.accelerator().equals(r.accelerator().getClass().getSimpleName()), true);
     }
 
     /** Before the probe: the boot image's id is known from its manifest, QEMU and the accelerator not yet. */
@@ -139,11 +140,11 @@ public final class MicroVmBackend implements Backend {
         }
     }
 
-    private void collect(java.util.function.Predicate<WarmSnapshots.Meta> current) {
+    private void collect(java.util.function.Predicate<WarmSnapshots.Meta> current, boolean withRootfs) {
         try {
             java.util.Set<dev.vulcan.daemon.image.Digest> live = images.manifestDigests();
             List<String> gone = snapshots.collect(meta -> live.contains(meta.image()) && current.test(meta));
-            List<Path> bases = rootfs.collect(live);
+            List<Path> bases = withRootfs ? rootfs.collect(live) : List.of();
             if (!gone.isEmpty() || !bases.isEmpty()) {
                 log.atInfo().setMessage("microVM caches collected").addKeyValue("snapshots", gone.size())
                         .addKeyValue("rootfs_images", bases.size()).log();
@@ -250,6 +251,22 @@ public final class MicroVmBackend implements Backend {
             log.atWarn().setMessage("microvm backend unavailable").addKeyValue("reason", e.getMessage()).log();
             return new BackendStatus.Unavailable(String.valueOf(e.getMessage()));
         }
+    }
+
+    /** The probed driver, boot image and accelerator, for instance VMs (MicroVmInstances); fails like start does. */
+    synchronized Ready ready() {
+        if (!(probe() instanceof BackendStatus.Available)) {
+            throw new BackendUnavailableException("microvm: " + ((BackendStatus.Unavailable) probe()).reason());
+        }
+        if (closed) {
+            throw new BackendUnavailableException("microvm backend is shut down");
+        }
+        return ready;
+    }
+
+    /** The rootfs images, shared with instance VMs (their disks are overlays on them). */
+    RootfsImages rootfs() {
+        return rootfs;
     }
 
     /** No pool: a VM per workload; memory is the resident size of their QEMU processes. */

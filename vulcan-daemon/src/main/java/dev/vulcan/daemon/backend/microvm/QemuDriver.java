@@ -68,6 +68,15 @@ public final class QemuDriver implements VmDriver {
         return new QemuDriver(binary, tsc, json, version);
     }
 
+    /** The QEMU binary (instance VMs are launched with their own command line, see VmInstanceCommand). */
+    Path binary() {
+        return binary;
+    }
+
+    TscFrequency tsc() {
+        return tsc;
+    }
+
     @Override
     public String version() {
         return version;

@@ -43,6 +43,7 @@ public final class RootfsImages {
     private final Map<String, Object> building = new ConcurrentHashMap<>();
     /** The base each running VM's overlay reads (workload id to digest hex): {@link #collect} keeps those. */
     private final Map<String, String> inUse = new ConcurrentHashMap<>();
+    private final List<java.util.function.Supplier<java.util.Set<Path>>> pins = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final Runnable afterBuild;
 
@@ -102,8 +103,17 @@ public final class RootfsImages {
     }
 
     /**
+     * Bases read by disks that outlive a run (instance VMs' overlays, until the instance is removed):
+     * {@link #collect} keeps every base the supplier names.
+     */
+    public void pin(java.util.function.Supplier<java.util.Set<Path>> bases) {
+        pins.add(bases);
+    }
+
+    /**
      * Deletes the ext4 images of digests no longer in the store ({@code live} holds the manifest
-     * digests of every reference it has), except those a running VM reads. Returns the files deleted.
+     * digests of every reference it has), except those a running VM reads or a pinned disk needs.
+     * Returns the files deleted.
      */
     public List<Path> collect(java.util.Set<Digest> live) {
         List<Path> deleted = new ArrayList<>();
@@ -112,6 +122,9 @@ public final class RootfsImages {
         }
         java.util.Set<String> keep = new java.util.HashSet<>();
         live.forEach(d -> keep.add(d.hex()));
+        for (var pinned : pins) {
+            pinned.get().forEach(base -> keep.add(base.getFileName().toString().replaceFirst("\\.ext4$", "")));
+        }
         synchronized (inUse) {
             keep.addAll(inUse.values());
             try (Stream<Path> all = Files.list(dir)) {

@@ -14,17 +14,17 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The instance driver of each OCI isolation (container: crun/runc, gvisor: runsc) behind one
+ * The instance driver of each isolation (container: crun/runc, gvisor: runsc, microvm: QEMU) behind one
  * {@link InstanceDriver}: a run starts with the isolation its launch names; every later call goes to the driver
  * whose root holds the instance (each keeps its instances under its own state dir), so a restarted daemon finds
  * each instance's driver without the database.
  */
 public final class InstanceDrivers implements InstanceDriver {
 
-    private final Map<Isolation, ContainerInstances> drivers;
+    private final Map<Isolation, InstanceDriver> drivers;
 
     /** Needs a driver for {@link Isolation#CONTAINER}, the isolation of instances that name none. */
-    public InstanceDrivers(Map<Isolation, ContainerInstances> drivers) {
+    public InstanceDrivers(Map<Isolation, InstanceDriver> drivers) {
         if (!drivers.containsKey(Isolation.CONTAINER)) {
             throw new IllegalArgumentException("an instance driver for isolation container is required");
         }
@@ -37,14 +37,15 @@ public final class InstanceDrivers implements InstanceDriver {
     }
 
     /** Starts watching every driver's exits. */
+    @Override
     public void watch() throws IOException {
-        for (ContainerInstances d : drivers.values()) {
+        for (InstanceDriver d : drivers.values()) {
             d.watch();
         }
     }
 
-    private ContainerInstances of(String id) {
-        for (ContainerInstances d : drivers.values()) {
+    private InstanceDriver of(String id) {
+        for (InstanceDriver d : drivers.values()) {
             if (d.has(id)) return d;
         }
         return drivers.get(Isolation.CONTAINER);
@@ -52,7 +53,7 @@ public final class InstanceDrivers implements InstanceDriver {
 
     @Override
     public long start(String id, Launch launch) throws IOException {
-        ContainerInstances driver = drivers.get(launch.isolation());
+        InstanceDriver driver = drivers.get(launch.isolation());
         if (driver == null) {
             throw new IllegalArgumentException("instances cannot use isolation " + launch.isolation().wire());
         }
@@ -88,7 +89,7 @@ public final class InstanceDrivers implements InstanceDriver {
     @Override
     public Set<String> known() throws IOException {
         Set<String> all = new HashSet<>();
-        for (ContainerInstances d : drivers.values()) {
+        for (InstanceDriver d : drivers.values()) {
             all.addAll(d.known());
         }
         return all;
@@ -97,6 +98,11 @@ public final class InstanceDrivers implements InstanceDriver {
     @Override
     public ExecProcess exec(String id, ExecSpec spec) throws IOException {
         return of(id).exec(id, spec);
+    }
+
+    @Override
+    public ExecProcess console(String id) throws IOException {
+        return of(id).console(id);
     }
 
     @Override
@@ -111,8 +117,8 @@ public final class InstanceDrivers implements InstanceDriver {
 
     @Override
     public void close() {
-        List<ContainerInstances> order = new ArrayList<>(drivers.values());
+        List<InstanceDriver> order = new ArrayList<>(drivers.values());
         java.util.Collections.reverse(order);
-        order.forEach(ContainerInstances::close);
+        order.forEach(InstanceDriver::close);
     }
 }

@@ -1,0 +1,88 @@
+package dev.vulcan.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * kill -9 of the daemon with two microVM instances running: their QEMUs outlive it; a restarted daemon
+ * adopts the one still running (exec works) and records the one whose QEMU died meanwhile; removing both
+ * leaves no QEMU, socket, overlay or run dir.
+ */
+class MicroVmInstanceCrashIT {
+
+    private static final String IMAGE = "it/vm-crash-busybox:1";
+
+    @TempDir
+    Path temp;
+
+    private DaemonProcess daemon;
+
+    @AfterEach
+    void stopDaemon() throws InterruptedException {
+        if (daemon != null) {
+            assertThat(daemon.removeInstancesAndStop()).isZero();
+        }
+    }
+
+    /** The QEMU (not its monitor shell, whose arguments hold QEMU's) of an instance. */
+    private static List<ProcessHandle> qemusOf(String id) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().orElse("").endsWith("qemu-system-x86_64")
+                && p.info().commandLine().orElse("").contains("-name vulcan-inst-" + id + " ")).toList();
+    }
+
+    @Test
+    void aRestartedDaemonAdoptsTheRunningVmAndRecordsTheDeadOne() throws Exception {
+        daemon = DaemonProcess.start(temp.resolve("state"));
+        Http http = daemon.http();
+        BusyboxImage.importInto(http, temp, IMAGE);
+        String[] ids = new String[2];
+        long[] pids = new long[2];
+        for (int i = 0; i < 2; i++) {
+            Http.Reply made = http.postJson("/v1/instances?start=true", Map.of("name", "vm" + i, "image", IMAGE,
+                    "isolation", "microvm", "network", "none", "resources", Map.of("mem_mb", 256, "cpus", 1),
+                    "cmd", "echo up-" + i + "; while true; do sleep 1; done"));
+            assertThat(made.status()).as(made.body()).isEqualTo(201);
+            ids[i] = made.json().path("id").asString();
+            pids[i] = made.json().path("pid").asLong();
+            assertThat(qemusOf(ids[i])).singleElement().extracting(ProcessHandle::pid).isEqualTo(pids[i]);
+        }
+
+        daemon.kill9();
+        assertThat(ProcessHandle.of(pids[0])).as("a VM outlives the daemon").hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+        ProcessHandle.of(pids[1]).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> qemusOf(ids[1]).isEmpty());
+        daemon.restart();
+        Http h = daemon.http();
+
+        JsonNode vm0 = h.get("/v1/instances/vm0").json();
+        assertThat(vm0.path("status").asString()).isEqualTo("running");
+        assertThat(vm0.path("pid").asLong()).isEqualTo(pids[0]);
+        Cli.Result exec = new Cli(daemon.socket).run("exec", "vm0", "--", "echo", "adopted");
+        assertThat(exec.exit()).as(exec.err()).isZero();
+        assertThat(exec.out()).isEqualTo("adopted\n");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode vm1 = h.get("/v1/instances/vm1").json();
+            assertThat(vm1.path("status").asString()).isEqualTo("stopped");
+            assertThat(vm1.path("exit_code").asInt()).isEqualTo(137);
+        });
+        // the dead one can start again, on its disk
+        assertThat(h.postJson("/v1/instances/vm1/start", Map.of()).status()).isEqualTo(200);
+
+        for (String name : List.of("vm0", "vm1")) {
+            assertThat(h.delete("/v1/instances/" + name + "?force=true").status()).isEqualTo(200);
+        }
+        for (String id : ids) {
+            assertThat(qemusOf(id)).isEmpty();
+            assertThat(temp.resolve("state/microvm/instances").resolve(id)).doesNotExist();
+        }
+    }
+}
