@@ -14,8 +14,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * kill -9 of the daemon with two microVM instances running: their QEMUs outlive it; a restarted daemon
- * adopts the one still running (exec works) and records the one whose QEMU died meanwhile; removing both
- * leaves no QEMU, socket, overlay or run dir.
+ * adopts the one still running (exec works, its published port still answers) and records the one whose QEMU
+ * died meanwhile; removing both leaves no QEMU, socket, overlay, run dir or network namespace.
  */
 class MicroVmInstanceCrashIT {
 
@@ -46,10 +46,19 @@ class MicroVmInstanceCrashIT {
         BusyboxImage.importInto(http, temp, IMAGE);
         String[] ids = new String[2];
         long[] pids = new long[2];
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
         for (int i = 0; i < 2; i++) {
-            Http.Reply made = http.postJson("/v1/instances?start=true", Map.of("name", "vm" + i, "image", IMAGE,
-                    "isolation", "microvm", "network", "none", "resources", Map.of("mem_mb", 256, "cpus", 1),
-                    "cmd", "echo up-" + i + "; while true; do sleep 1; done"));
+            // vm0 serves on the default network with a published port; vm1 has none
+            Map<String, Object> body = i == 0
+                    ? Map.of("name", "vm0", "image", IMAGE, "isolation", "microvm", "resources", Map.of("mem_mb", 256, "cpus", 1),
+                            "ports", List.of(port + ":80"),
+                            "args", List.of("httpd", "-f", "-p", "80", "-h", "/etc"))
+                    : Map.of("name", "vm1", "image", IMAGE, "isolation", "microvm", "network", "none",
+                            "resources", Map.of("mem_mb", 256, "cpus", 1), "cmd", "echo up-1; while true; do sleep 1; done");
+            Http.Reply made = http.postJson("/v1/instances?start=true", body);
             assertThat(made.status()).as(made.body()).isEqualTo(201);
             ids[i] = made.json().path("id").asString();
             pids[i] = made.json().path("pid").asLong();
@@ -69,6 +78,9 @@ class MicroVmInstanceCrashIT {
         Cli.Result exec = new Cli(daemon.socket).run("exec", "vm0", "--", "echo", "adopted");
         assertThat(exec.exit()).as(exec.err()).isZero();
         assertThat(exec.out()).isEqualTo("adopted\n");
+        // its network went through the crash with it: the published port still reaches the guest's httpd
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                TestNetwork.run("curl", "-s", "-f", "-m", "5", "http://127.0.0.1:" + port + "/hostname")).isEqualTo("vm0\n"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             JsonNode vm1 = h.get("/v1/instances/vm1").json();
             assertThat(vm1.path("status").asString()).isEqualTo("stopped");
@@ -84,5 +96,6 @@ class MicroVmInstanceCrashIT {
             assertThat(qemusOf(id)).isEmpty();
             assertThat(temp.resolve("state/microvm/instances").resolve(id)).doesNotExist();
         }
+        assertThat(daemon.network.namespacesOnHost()).isEmpty();
     }
 }
