@@ -114,6 +114,7 @@ public final class Daemon implements AutoCloseable {
                         JsonMapper.builder().build(), state.gvisor().resolve("instances")),
                 Isolation.MICROVM, new MicroVmInstances(microvm, images, JsonMapper.builder().build(),
                         config.stateDir().resolve("microvm").resolve("instances")))));
+        microvm.collect(); // now that instance disks pinned the rootfs images they read
         InstanceService instances = own(new InstanceService(instanceRows, instanceDriver, images, volumes, attachments,
                 clock, node.id(), node.cpus(), node.memTotalMb()));
         instanceDriver.watch();

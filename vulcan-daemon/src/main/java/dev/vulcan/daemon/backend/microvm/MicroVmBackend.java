@@ -114,13 +114,16 @@ public final class MicroVmBackend implements Backend {
         rootfs.sweep();
         snapshots.sweep();
         // Start-up: the snapshots that can be judged without the probe (the boot image on disk, the store's
-        // images). Rootfs images wait for the probe: instance disks (MicroVmInstances) pin theirs after this.
+        // images). Rootfs images wait for {@link #collect()}: instance disks (MicroVmInstances) pin theirs first.
         collect(startupJudge(), false);
         images.onRemoved(this::collect);
     }
 
-    /** Deletes the snapshots and rootfs images nothing current can use: after the probe and after an image removal. */
-    void collect() {
+    /**
+     * Deletes the snapshots and rootfs images nothing current can use: once at start-up after every
+     * {@link RootfsImages#pin} is in place (the daemon calls it), after the probe and after an image removal.
+     */
+    public void collect() {
         Ready r;
         synchronized (this) {
             r = ready;

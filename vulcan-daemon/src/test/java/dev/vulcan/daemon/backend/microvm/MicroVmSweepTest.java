@@ -75,6 +75,10 @@ class MicroVmSweepTest {
             assertThat(state.resolve("rootfs/.build-1")).doesNotExist();
             assertThat(unmounted).containsExactly(state.resolve("rootfs/.build-1/merged"));
             assertThat(state.resolve("rootfs/" + live.hex() + ".ext4")).exists();
+            // rootfs images go once the daemon says every instance disk pinned its base
+            assertThat(state.resolve("rootfs/" + gone.hex() + ".ext4")).exists();
+            backend.collect();
+            assertThat(state.resolve("rootfs/" + live.hex() + ".ext4")).exists();
             assertThat(state.resolve("rootfs/" + gone.hex() + ".ext4")).doesNotExist();
             assertThat(state.resolve("snapshots/.build-k-1")).doesNotExist();
             assertThat(state.resolve("snapshots/k2")).doesNotExist();

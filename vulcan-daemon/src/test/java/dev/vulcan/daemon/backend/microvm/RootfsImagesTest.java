@@ -87,6 +87,26 @@ class RootfsImagesTest {
     }
 
     @Test
+    void aBasePinnedByAnInstanceDiskOutlivesItsImage(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        var store = dev.vulcan.daemon.image.ImageStore.open(tmp.resolve("images"), tools.jackson.databind.json.JsonMapper.builder().build(),
+                dev.vulcan.daemon.image.RegistryTrust.defaults(tmp.resolve("certs.d")));
+        var ref = dev.vulcan.daemon.image.ImageReference.parse("localhost/vulcan-test/pinned:1");
+        var digest = importImage(store, tmp, ref.toString(), "pinned");
+        Path dir = java.nio.file.Files.createDirectories(tmp.resolve("rootfs"));
+        Path base = java.nio.file.Files.writeString(dir.resolve(digest.hex() + ".ext4"), "ext4");
+        RootfsImages rootfs = new RootfsImages(store, dir, null, null);
+        java.util.Set<Path> pinned = new java.util.HashSet<>(java.util.Set.of(base));
+        rootfs.pin(() -> java.util.Set.copyOf(pinned));
+
+        store.remove(ref);
+        assertThat(rootfs.collect(store.manifestDigests())).isEmpty();
+        assertThat(base).as("an instance's overlay reads it across its runs").exists();
+
+        pinned.clear(); // the instance was removed
+        assertThat(rootfs.collect(store.manifestDigests())).containsExactly(base);
+    }
+
+    @Test
     void hostMemoryIsMemTotalInMebibytes() {
         assertThat(HostMemory.parseTotalMb("MemTotal:        8048576 kB\nMemFree: 1 kB\n")).isEqualTo(7859);
         assertThat(HostMemory.parseTotalMb("nothing")).isEqualTo(-1);
