@@ -21,6 +21,8 @@
 #include <string.h>
 #include <linux/random.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
@@ -153,6 +155,20 @@ static void module_params(const char *cmdline, const char *module, char *out, si
 }
 
 /* Loads each module listed (one path a line, dependencies first) with finit_module(2). */
+/* Loopback up, as in any container or host: a VM without a network card still talks to itself. */
+static void loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) logf_("cannot bring lo up: %s", strerror(errno));
+    }
+    close(fd);
+}
+
 static void load_modules(void) {
     char cmdline[4096] = "";
     int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
@@ -892,6 +908,7 @@ int main(void) {
     inbuf = malloc(MAX_PAYLOAD + 5);
     if (!inbuf) die("malloc");
     load_modules();
+    loopback_up();
     port = open_port();
     power_fd = open_power_button();
     start_exec_workers(sigfd);
