@@ -916,6 +916,33 @@ int main(void) {
     serve(sigfd);
 }
 
+/*
+ * An X or S frame: its request's strings point into the frame buffer, so the payload is copied out
+ * before the frame is consumed, then parsed and handed to act (or answered with F when malformed).
+ */
+static void with_request(const struct frame *f, int sigfd, void (*act)(const struct request *, int)) {
+    struct request r;
+    unsigned char *copy = malloc(f->len ? f->len : 1);
+    if (!copy) die("malloc");
+    memcpy(copy, f->payload, f->len);
+    uint32_t len = f->len;
+    consume(f);
+    const char *bad = parse_request(copy, len, &r);
+    if (bad) {
+        send_error(bad);
+    } else {
+        act(&r, sigfd);
+        free(r.argv);
+        free(r.env);
+    }
+    free(copy);
+}
+
+static void start_main_with(const struct request *r, int sigfd) {
+    (void) sigfd;
+    start_main(r);
+}
+
 /* Serves the host on this process's port, one request at a time, for ever. */
 static void serve(int sigfd) {
     for (;;) {
@@ -928,48 +955,17 @@ static void serve(int sigfd) {
             consume(&f);
             send_frame(T_HELLO, AGENT_VERSION, strlen(AGENT_VERSION));
             break;
-        case T_EXEC: {
-            struct request r;
-            /* The request's strings live in the buffer: copy the payload out before consuming. */
-            unsigned char *copy = malloc(f.len ? f.len : 1);
-            if (!copy) die("malloc");
-            memcpy(copy, f.payload, f.len);
-            uint32_t len = f.len;
-            consume(&f);
-            const char *bad = parse_request(copy, len, &r);
-            if (bad) {
-                send_error(bad);
-            } else {
-                run(&r, sigfd);
-                free(r.argv);
-                free(r.env);
-            }
-            free(copy);
+        case T_EXEC:
+            with_request(&f, sigfd, run);
             break;
-        }
-        case T_START: {
+        case T_START:
             if (worker) {
                 consume(&f);
                 send_error("the main process starts on the agent's port");
                 break;
             }
-            struct request r;
-            unsigned char *copy = malloc(f.len ? f.len : 1);
-            if (!copy) die("malloc");
-            memcpy(copy, f.payload, f.len);
-            uint32_t len = f.len;
-            consume(&f);
-            const char *bad = parse_request(copy, len, &r);
-            if (bad) {
-                send_error(bad);
-            } else {
-                start_main(&r);
-                free(r.argv);
-                free(r.env);
-            }
-            free(copy);
+            with_request(&f, sigfd, start_main_with);
             break;
-        }
         case T_MOUNT: {
             unsigned char copy[256];
             uint32_t len = f.len < sizeof copy ? f.len : sizeof copy;

@@ -165,7 +165,8 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A TCP port no one listens on right now (for the daemon, or for a port to publish). */
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

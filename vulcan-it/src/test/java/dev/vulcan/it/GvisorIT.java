@@ -9,9 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -19,24 +17,9 @@ import tools.jackson.databind.JsonNode;
  * an instance's lifecycle with exec, kill -9 of the daemon with gVisor instances running, and runsc's own
  * state empty once everything is deleted. A backend that cannot work here says why at once.
  */
-class GvisorIT {
+class GvisorIT extends OwnDaemon {
 
     private static final String IMAGE = "it/busybox:1";
-
-    @TempDir
-    Path temp;
-
-    private DaemonProcess daemon;
-
-    @AfterEach
-    void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            for (JsonNode i : daemon.http().get("/v1/instances").json().path("instances")) {
-                daemon.http().delete("/v1/instances/" + i.path("name").asString() + "?force=true");
-            }
-            assertThat(daemon.stop()).isZero();
-        }
-    }
 
     private Http start() {
         Tools.require(Path.of("/usr/bin/runsc"), "scripts/setup (Debian runsc)");

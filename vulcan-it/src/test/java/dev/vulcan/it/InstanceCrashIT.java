@@ -11,9 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,22 +19,10 @@ import tools.jackson.databind.JsonNode;
  * ended meanwhile (restarting it by policy) and cleans what lost its monitor; deleting everything then
  * leaves no mount, cgroup, runtime state, process or file behind.
  */
-class InstanceCrashIT {
+class InstanceCrashIT extends OwnDaemon {
 
     private static final String IMAGE = "it/busybox:1";
     private static final int COUNT = 20;
-
-    @TempDir
-    Path temp;
-
-    private DaemonProcess daemon;
-
-    @AfterEach
-    void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            assertThat(daemon.removeInstancesAndStop()).isZero();
-        }
-    }
 
     private static String name(int i) {
         return String.format("c%02d", i);

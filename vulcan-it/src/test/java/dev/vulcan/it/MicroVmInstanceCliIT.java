@@ -93,10 +93,7 @@ class MicroVmInstanceCliIT extends SharedDaemon {
     @Test
     void aMicroVmInstanceServesOnItsNetworkByNameAndOnAPublishedPort() throws Exception {
         String name = "vmweb-" + Long.toString(System.nanoTime(), 36);
-        int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = DaemonProcess.freePort();
         try {
             Cli.Result created = cli.run("create", "--isolation", "microvm", "--name", name, "--image", IMAGE,
                     "-p", port + ":80", "--start", "--", "httpd", "-f", "-p", "80", "-h", "/etc");

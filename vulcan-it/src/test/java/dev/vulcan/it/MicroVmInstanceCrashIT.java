@@ -7,9 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -17,21 +15,9 @@ import tools.jackson.databind.JsonNode;
  * adopts the one still running (exec works, its published port still answers) and records the one whose QEMU
  * died meanwhile; removing both leaves no QEMU, socket, overlay, run dir or network namespace.
  */
-class MicroVmInstanceCrashIT {
+class MicroVmInstanceCrashIT extends OwnDaemon {
 
     private static final String IMAGE = "it/vm-crash-busybox:1";
-
-    @TempDir
-    Path temp;
-
-    private DaemonProcess daemon;
-
-    @AfterEach
-    void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            assertThat(daemon.removeInstancesAndStop()).isZero();
-        }
-    }
 
     /** The QEMU (not its monitor shell, whose arguments hold QEMU's) of an instance. */
     private static List<ProcessHandle> qemusOf(String id) {
@@ -46,10 +32,7 @@ class MicroVmInstanceCrashIT {
         BusyboxImage.importInto(http, temp, IMAGE);
         String[] ids = new String[2];
         long[] pids = new long[2];
-        int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = DaemonProcess.freePort();
         for (int i = 0; i < 2; i++) {
             // vm0 serves on the default network with a published port; vm1 has none
             Map<String, Object> body = i == 0

@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -22,22 +19,9 @@ import tools.jackson.databind.JsonNode;
  * and removing everything leaves no namespace, veth, lease or per-sandbox firewall rule. A missing CNI plugin is
  * a clear error that leaves nothing half-made.
  */
-class NetworkCrashIT {
+class NetworkCrashIT extends OwnDaemon {
 
     private static final String IMAGE = "it/busybox:1";
-
-    @TempDir
-    Path temp;
-
-    private DaemonProcess daemon;
-
-    @AfterEach
-    void stopDaemon() throws InterruptedException {
-        if (daemon != null) {
-            assertThat(daemon.removeInstancesAndStop()).isZero();
-            daemon.close();
-        }
-    }
 
     @Test
     void killNineKeepsRunningInstancesOnTheirNetworksAndSweepsTheRest() throws Exception {
@@ -45,7 +29,7 @@ class NetworkCrashIT {
         TestNetwork net = daemon.network;
         Cli cli = new Cli(daemon.socket);
         BusyboxImage.importInto(daemon.http(), temp, IMAGE);
-        int port = freePort();
+        int port = DaemonProcess.freePort();
         ok(cli.run("network", "create", "back"));
         ok(cli.run("create", "--name", "web", "--image", IMAGE, "-p", port + ":80", "--start", "--",
                 "httpd", "-f", "-p", "80", "-h", "/etc"));
@@ -118,11 +102,5 @@ class NetworkCrashIT {
 
     private static void ok(Cli.Result r) {
         assertThat(r.exit()).as(r.err()).isZero();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

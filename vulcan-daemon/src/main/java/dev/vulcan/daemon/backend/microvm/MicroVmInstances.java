@@ -57,12 +57,10 @@ public final class MicroVmInstances implements InstanceDriver {
     private final ImageStore images;
     private final JsonMapper json;
     private final Path root;
-    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     /** Per instance, the exec sockets in use (each serves one session at a time). */
     private final Map<String, Set<Path>> execs = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> consoles = new ConcurrentHashMap<>();
-    private WatchService watcher;
-    private Thread watching;
+    private final dev.vulcan.daemon.backend.ExitWatcher exitWatcher;
 
     /** root: STATE/microvm/instances (kept short: the VMs' unix sockets live below it). */
     public MicroVmInstances(MicroVmBackend backend, ImageStore images, JsonMapper json, Path root) throws IOException {
@@ -71,6 +69,7 @@ public final class MicroVmInstances implements InstanceDriver {
         this.json = json;
         this.root = root;
         Files.createDirectories(VmInstanceFiles.exitsDir(root));
+        this.exitWatcher = new dev.vulcan.daemon.backend.ExitWatcher(VmInstanceFiles.exitsDir(root), "vm-instance-exits");
         backend.rootfs().pin(() -> {
             try {
                 return basesInUse();
@@ -91,33 +90,13 @@ public final class MicroVmInstances implements InstanceDriver {
 
     /** Starts watching for exits: the monitor writes {@code exits/<id>} when QEMU ends. */
     @Override
-    public synchronized void watch() throws IOException {
-        if (watcher != null) return;
-        watcher = FileSystems.getDefault().newWatchService();
-        VmInstanceFiles.exitsDir(root).register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                StandardWatchEventKinds.ENTRY_MODIFY);
-        watching = Thread.ofPlatform().daemon().name("vm-instance-exits").start(this::deliverExits);
-    }
-
-    private void deliverExits() {
-        try {
-            while (true) {
-                WatchKey key = watcher.take();
-                for (var event : key.pollEvents()) {
-                    if (event.context() instanceof Path name && !name.toString().endsWith(".tmp")) {
-                        listeners.forEach(l -> l.accept(name.toString()));
-                    }
-                }
-                key.reset();
-            }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            // closing
-        }
+    public void watch() throws IOException {
+        exitWatcher.start();
     }
 
     @Override
     public void onExit(Consumer<String> listener) {
-        listeners.add(listener);
+        exitWatcher.onExit(listener);
     }
 
     @Override
@@ -375,18 +354,7 @@ public final class MicroVmInstances implements InstanceDriver {
     }
 
     @Override
-    public synchronized void close() {
-        if (watcher != null) {
-            try {
-                watcher.close();
-            } catch (IOException e) {
-                log.atWarn().setCause(e).log("could not close the exit watcher");
-            }
-            try {
-                watching.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    public void close() {
+        exitWatcher.close();
     }
 }

@@ -23,20 +23,8 @@ final class VmConsoleLog {
     private VmConsoleLog() {}
 
     static InstanceDriver.LogChunk read(Path file, long from) throws IOException {
-        if (!Files.exists(file)) {
-            return new InstanceDriver.LogChunk(List.of(), from);
-        }
-        byte[] bytes;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long length = raf.length();
-            if (from >= length) {
-                return new InstanceDriver.LogChunk(List.of(), Math.min(from, length));
-            }
-            bytes = new byte[(int) Math.min(length - from, MAX_CHUNK)];
-            raf.seek(from);
-            raf.readFully(bytes);
-        }
-        return parse(bytes, from);
+        dev.vulcan.daemon.backend.LogWindow window = dev.vulcan.daemon.backend.LogWindow.read(file, from, MAX_CHUNK);
+        return window.isEmpty() ? new InstanceDriver.LogChunk(List.of(), window.start()) : parse(window.bytes(), from);
     }
 
     static InstanceDriver.LogChunk parse(byte[] bytes, long from) {

@@ -24,20 +24,12 @@ final class ConmonLog {
     private ConmonLog() {}
 
     static InstanceDriver.LogChunk read(Path file, long from) throws IOException {
-        if (!Files.exists(file)) {
-            return new InstanceDriver.LogChunk(List.of(), from);
+        // a shorter file than the offset was truncated or replaced: start again (LogWindow.start)
+        dev.vulcan.daemon.backend.LogWindow window = dev.vulcan.daemon.backend.LogWindow.read(file, from, MAX_CHUNK);
+        if (window.isEmpty()) {
+            return new InstanceDriver.LogChunk(List.of(), window.start());
         }
-        byte[] bytes;
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long length = raf.length();
-            if (from >= length) {
-                // a shorter file than the offset was truncated or replaced: start again
-                return new InstanceDriver.LogChunk(List.of(), Math.min(from, length));
-            }
-            bytes = new byte[(int) Math.min(length - from, MAX_CHUNK)];
-            raf.seek(from);
-            raf.readFully(bytes);
-        }
+        byte[] bytes = window.bytes();
         List<LogEvent> events = new ArrayList<>();
         StringBuilder partial = new StringBuilder();
         long resume = from;

@@ -57,10 +57,8 @@ public final class ContainerInstances implements InstanceDriver {
     private final Path root;
     private final Path exits;
     private final Path sockets;
-    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private RuntimeExec execs;
-    private WatchService watcher;
-    private Thread watching;
+    private final dev.vulcan.daemon.backend.ExitWatcher exitWatcher;
 
     /** root is STATE/oci/instances; runtime resolves the probed OCI runtime (throws when there is none). */
     public ContainerInstances(ImageStore images, Supplier<OciRuntime> runtime, ProcessRunner processes, JsonMapper json,
@@ -74,36 +72,18 @@ public final class ContainerInstances implements InstanceDriver {
         this.exits = root.resolve("exits");
         this.sockets = root.resolve("sockets");
         Files.createDirectories(exits);
+        this.exitWatcher = new dev.vulcan.daemon.backend.ExitWatcher(exits, "instance-exits");
         Files.createDirectories(sockets);
     }
 
     /** Starts watching for exits: conmon writes {@code exits/<id>} when a container ends. */
-    public synchronized void watch() throws IOException {
-        if (watcher != null) return;
-        watcher = FileSystems.getDefault().newWatchService();
-        exits.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-        watching = Thread.ofPlatform().daemon().name("instance-exits").start(this::deliverExits);
-    }
-
-    private void deliverExits() {
-        try {
-            while (true) {
-                WatchKey key = watcher.take();
-                for (var event : key.pollEvents()) {
-                    if (event.context() instanceof Path name) {
-                        listeners.forEach(l -> l.accept(name.toString()));
-                    }
-                }
-                key.reset();
-            }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            // closing
-        }
+    public void watch() throws IOException {
+        exitWatcher.start();
     }
 
     @Override
     public void onExit(Consumer<String> listener) {
-        listeners.add(listener);
+        exitWatcher.onExit(listener);
     }
 
     /** Whether instance {@code id} has anything under this driver's root (its dir). */
@@ -364,18 +344,7 @@ public final class ContainerInstances implements InstanceDriver {
     }
 
     @Override
-    public synchronized void close() {
-        if (watcher != null) {
-            try {
-                watcher.close();
-            } catch (IOException e) {
-                log.atWarn().setCause(e).log("could not close the exit watcher");
-            }
-            try {
-                watching.join(Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    public void close() {
+        exitWatcher.close();
     }
 }

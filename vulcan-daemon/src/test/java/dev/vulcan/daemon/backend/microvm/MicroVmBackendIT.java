@@ -221,7 +221,9 @@ class MicroVmBackendIT {
         assertThat(run(new ExecutionRequest("01TESTDAMAGE1", Runtime.PYTHON, code, "1", limits))).isInstanceOf(Outcome.Completed.class);
         Path snapshot = snapshotsOf(null).stream().filter(p -> {
             try {
-                return Files.readString(p.resolve("key.properties")).contains("memory_mb=256");
+                // the python zygote's (other tests of this class leave snapshots of other flavours)
+                String key = Files.readString(p.resolve("key.properties"));
+                return key.contains("memory_mb=256") && key.contains("flavour=zygote-python");
             } catch (java.io.IOException e) {
                 return false;
             }
