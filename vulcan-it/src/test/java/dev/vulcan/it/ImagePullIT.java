@@ -81,7 +81,11 @@ class ImagePullIT {
     @AfterAll
     static void stop() throws InterruptedException {
         if (daemon != null) {
-            assertThat(daemon.stop()).isZero();
+            try {
+                assertThat(daemon.stop()).isZero();
+            } finally {
+                daemon.close();
+            }
         }
         if (fake != null) {
             fake.stop(0);

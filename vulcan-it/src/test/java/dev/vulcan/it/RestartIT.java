@@ -57,12 +57,13 @@ class RestartIT {
 
     @Test
     void sigtermStopsCleanlyAndRemovesTheSocket() throws Exception {
-        DaemonProcess daemon = DaemonProcess.start(temp.resolve("state2"));
-        daemon.http().post("/v1/workloads", "{\"runtime\":\"node\",\"code\":\"export default () => 1\"}");
-        List<ProcessHandle> hosts = daemon.children();
-        assertThat(hosts).isNotEmpty();
-        assertThat(daemon.stop()).isZero();
-        assertThat(daemon.socket).doesNotExist();
-        assertThat(hosts).noneMatch(ProcessHandle::isAlive);
+        try (DaemonProcess daemon = DaemonProcess.start(temp.resolve("state2"))) {
+            daemon.http().post("/v1/workloads", "{\"runtime\":\"node\",\"code\":\"export default () => 1\"}");
+            List<ProcessHandle> hosts = daemon.children();
+            assertThat(hosts).isNotEmpty();
+            assertThat(daemon.stop()).isZero();
+            assertThat(daemon.socket).doesNotExist();
+            assertThat(hosts).noneMatch(ProcessHandle::isAlive);
+        }
     }
 }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One real daemon shared by the tests of a class. On teardown it must stop on SIGTERM with exit
- * code 0 and leave no child process behind.
+ * code 0 and leave no child process behind; its network layout then leaves the host.
  */
 abstract class SharedDaemon {
 
@@ -28,10 +28,14 @@ abstract class SharedDaemon {
     @AfterAll
     static void stopDaemon() throws InterruptedException {
         if (daemon != null) {
-            var children = daemon.children();
-            assertThat(daemon.stop()).as("exit code after SIGTERM").isZero();
-            assertThat(children).as("processes left after shutdown").noneMatch(ProcessHandle::isAlive);
-            daemon = null;
+            try {
+                var children = daemon.children();
+                assertThat(daemon.stop()).as("exit code after SIGTERM").isZero();
+                assertThat(children).as("processes left after shutdown").noneMatch(ProcessHandle::isAlive);
+            } finally {
+                daemon.close(); // its bridge and chains off the host now, not in a JVM exit hook that may not finish
+                daemon = null;
+            }
         }
     }
 }
