@@ -512,6 +512,15 @@ static sigset_t blocked;
  * Forks the command in its own session with pipes for stdio, or with EXEC_TTY a pseudo-terminal
  * (*pty: its master, which then stands in for stdout and stdin); returns its pid or -1 with a message.
  */
+/* In a new session's leader: terminal t becomes its controlling terminal and its stdin, stdout and stderr. */
+static void take_terminal(int t) {
+    ioctl(t, TIOCSCTTY, 0);
+    dup2(t, 0);
+    dup2(t, 1);
+    dup2(t, 2);
+    if (t > 2) close(t);
+}
+
 static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], int *pty, char *why, size_t whylen) {
     int report[2];
     char slave[64] = "";
@@ -545,13 +554,7 @@ static pid_t spawn(const struct request *r, int out[2], int err[2], int in[2], i
         if (slave[0]) {
             /* Opened before any chroot (the rootfs's /dev has no pts); the first terminal a session leader opens is its own. */
             int t = open(slave, O_RDWR);
-            if (t >= 0) {
-                ioctl(t, TIOCSCTTY, 0);
-                dup2(t, 0);
-                dup2(t, 1);
-                dup2(t, 2);
-                if (t > 2) close(t);
-            }
+            if (t >= 0) take_terminal(t);
         } else {
             int stdin_fd = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
             dup2(stdin_fd, 0);
@@ -622,11 +625,7 @@ static void start_main(const struct request *r) {
         int t = -1;
         for (int i = 0; i < 400 && (t = open(MAIN_CONSOLE, O_RDWR)) < 0; i++) sleep_ms(5);
         if (t >= 0) {
-            ioctl(t, TIOCSCTTY, 0);
-            dup2(t, 0);
-            dup2(t, 1);
-            dup2(t, 2);
-            if (t > 2) close(t);
+            take_terminal(t);
             if ((r->flags & EXEC_ROOTFS) && (chroot(ROOTFS) < 0 || chdir("/") < 0)) {
                 stage = "chroot";
                 what = ROOTFS;

@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.microvm;
 
+import static dev.vulcan.daemon.Prerequisites.skipOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,13 +73,6 @@ class MicroVmIT {
     @AfterEach
     void closeVms() {
         vms.forEach(VmDriver.Running::close);
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
     }
 
     private VmDriver.Running launch(String name, List<String> kernelArgs) throws IOException {

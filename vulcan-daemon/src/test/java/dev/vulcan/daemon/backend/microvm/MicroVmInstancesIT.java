@@ -27,7 +27,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,14 +51,7 @@ class MicroVmInstancesIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path imageDir = Path.of(System.getenv().getOrDefault("VULCAN_VM_IMAGES", VmImage.DEFAULT_DIR.toString()));
-        if (!Files.isExecutable(QemuDriver.DEFAULT_BINARY) || !Files.isRegularFile(imageDir.resolve("image.json"))) {
-            String why = "no QEMU or no boot image in " + imageDir + " (scripts/setup)";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(why);
-            }
-            Assumptions.abort(why);
-        }
+        Path imageDir = VmTestImage.dir();
         images = ImageStore.open(state.resolve("images"), JSON, RegistryTrust.defaults(state.resolve("certs.d")));
         BaseImages baseImages = new BaseImages(images, BaseImages.DEFAULT_DIR);
         busybox = baseImages.ensure(CodeImage.SHELL);

@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.microvm;
 
+import static dev.vulcan.daemon.Prerequisites.skipOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -32,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,13 +104,6 @@ class VmNetworkIT {
         if (driver != null) {
             driver.close();
         }
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
     }
 
     @BeforeEach

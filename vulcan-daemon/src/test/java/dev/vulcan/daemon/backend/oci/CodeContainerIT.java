@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import static dev.vulcan.daemon.Prerequisites.skipOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.daemon.backend.BackendStatus;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,13 +66,6 @@ class CodeContainerIT {
     @AfterAll
     static void tearDown() {
         if (backend != null) backend.close();
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
     }
 
     private Outcome run(Runtime runtime, String code, String inputJson) throws Exception {

@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import static dev.vulcan.daemon.Prerequisites.skipOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vulcan.daemon.backend.LogSink;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,13 +57,6 @@ class ContainerRunIT {
         TestImages.ociLayout(layout, null, List.of(BusyboxLayer.tar(List.of("sh", "echo", "cat", "sleep", "true", "head", "tail", "dd"))));
         store = ImageStore.open(shared.resolve("images"), JSON, RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
     }
 
     private ContainerRun containers() {

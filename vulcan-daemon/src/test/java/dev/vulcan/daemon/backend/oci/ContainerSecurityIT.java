@@ -1,5 +1,6 @@
 package dev.vulcan.daemon.backend.oci;
 
+import static dev.vulcan.daemon.Prerequisites.skipOrFail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -67,13 +67,6 @@ class ContainerSecurityIT {
                 "head", "tail", "stat", "grep"))));
         store = ImageStore.open(shared.resolve("images"), JSON, dev.vulcan.daemon.image.RegistryTrust.defaults(shared.resolve("certs.d")));
         store.importImage(layout, IMAGE);
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equals(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        Assumptions.abort(why);
     }
 
     private ContainerRun containers(OciRuntime.Kind kind) {
