@@ -32,6 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class MicroVmExecution implements Execution {
 
     private static final Logger log = LoggerFactory.getLogger(MicroVmExecution.class);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     /** The largest output kept as the result, as for containers. */
     static final int MAX_OUTPUT = 1024 * 1024;
     /** A guest below this cannot unpack the initramfs and run a shell. */
@@ -260,16 +261,26 @@ final class MicroVmExecution implements Execution {
         }
     }
 
-    /** For a restored guest before an image command: the clock set and host randomness mixed in (an initramfs command). */
+    /** A restored guest wakes with the clock and random state of its save: $1 the time, $2 fresh host bytes (hex). */
+    private static final String REFRESH = "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom";
+
+    /** For a restored guest before an image command: {@link #REFRESH} (an initramfs command). */
     static List<String> refreshCommand(long epochSeconds, String seedHex) {
-        return List.of("/bin/sh", "-c", "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom", "sh",
-                Long.toString(epochSeconds), seedHex);
+        return List.of("/bin/sh", "-c", REFRESH, "sh", Long.toString(epochSeconds), seedHex);
     }
 
+    /** Unpacks the io dir's tar (stdin) into the rootfs, after {@link #REFRESH} for a restored guest. */
     static List<String> prepareCommand(boolean restored, long epochSeconds, String seedHex) {
-        String script = (restored ? "date -u -s \"@$1\" > /dev/null && printf %s \"$2\" > /dev/urandom && " : "")
+        String script = (restored ? REFRESH + " && " : "")
                 + "mkdir -p /rootfs" + GuestWork.IO + " && tar -x -f - -C /rootfs" + GuestWork.IO;
         return List.of("/bin/sh", "-c", script, "sh", Long.toString(epochSeconds), seedHex);
+    }
+
+    /** Fresh bytes from the host's CSPRNG: seeds for restored guests, nonces. */
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
     }
 
     /** The io dir's files: the code (or the archive's files) and input.json. */
@@ -310,10 +321,8 @@ final class MicroVmExecution implements Execution {
 
     private Outcome runImage(AgentClient agent, GuestWork.InImage image) throws IOException {
         if (restored) {
-            byte[] seed = new byte[32];
-            new java.security.SecureRandom().nextBytes(seed);
             CommandResult fresh = agent.exec(new CommandRequest(refreshCommand(java.time.Instant.now().getEpochSecond(),
-                    java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, null, false),
+                    java.util.HexFormat.of().formatHex(randomBytes(32))), Map.of(), "/", FILE_DEADLINE, null, false),
                     (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
             if (!fresh.succeeded()) {
                 throw new IOException("cannot set the restored guest's clock: " + fresh.kind() + " " + fresh.message());
@@ -325,10 +334,8 @@ final class MicroVmExecution implements Execution {
     }
 
     private Outcome runCode(AgentClient agent, GuestWork.Code code) throws IOException {
-        byte[] seed = new byte[32];
-        new java.security.SecureRandom().nextBytes(seed);
         CommandResult prepared = agent.exec(new CommandRequest(prepareCommand(restored, java.time.Instant.now().getEpochSecond(),
-                java.util.HexFormat.of().formatHex(seed)), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
+                java.util.HexFormat.of().formatHex(randomBytes(32))), Map.of(), "/", FILE_DEADLINE, ioTar(code), false),
                 (stream, chunk) -> { }, FILE_DEADLINE.plusSeconds(5));
         if (!prepared.succeeded()) {
             throw new IOException("cannot write the code into the guest: " + prepared.kind() + " " + prepared.message());
@@ -344,15 +351,12 @@ final class MicroVmExecution implements Execution {
      * not this one): the host enforces it, and at the timeout the VM is killed.
      */
     private Outcome runZygote(AgentClient agent, GuestWork.Code code) throws IOException {
-        byte[] seed = new byte[32];
-        new java.security.SecureRandom().nextBytes(seed);
+        byte[] seed = randomBytes(32);
         List<Zygote.File> files = new java.util.ArrayList<>();
         for (CodeArchive.Entry e : ioFiles(code)) {
             files.add(new Zygote.File(e.path(), e.executable(), e.content()));
         }
-        byte[] nonceBytes = new byte[16];
-        new java.security.SecureRandom().nextBytes(nonceBytes);
-        String nonce = java.util.HexFormat.of().formatHex(nonceBytes);
+        String nonce = java.util.HexFormat.of().formatHex(randomBytes(16));
         byte[] payload = Zygote.payload(files, java.time.Instant.now(), seed, nonce, json);
         Duration timeout = request.limits().timeout();
         ResultTrailer trailer = new ResultTrailer(nonce);
