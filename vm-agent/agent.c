@@ -169,14 +169,18 @@ static void loopback_up(void) {
     close(fd);
 }
 
-static void load_modules(void) {
-    char cmdline[4096] = "";
+/* The kernel command line, read once at boot: the host passes the agent's settings there (vulcan.*). */
+static char cmdline[4096];
+
+static void read_cmdline(void) {
     int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
-        cmdline[n > 0 ? n : 0] = 0;
-        close(fd);
-    }
+    if (fd < 0) return;
+    ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
+    cmdline[n > 0 ? n : 0] = 0;
+    close(fd);
+}
+
+static void load_modules(void) {
     FILE *list = fopen("/etc/vulcan/modules", "re");
     if (!list) return;
     char path[512];
@@ -858,13 +862,6 @@ static void start_exec_workers(int sigfd) {
     /* The host says how many there are (vulcan.exec_ports=N on the kernel command line): the ports are
        probed one after the other, so each is waited for; a VM without the argument has none. */
     int ports = 0;
-    char cmdline[4096] = "";
-    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = read(fd, cmdline, sizeof cmdline - 1);
-        cmdline[n > 0 ? n : 0] = 0;
-        close(fd);
-    }
     const char *arg = strstr(cmdline, "vulcan.exec_ports=");
     if (arg) ports = atoi(arg + strlen("vulcan.exec_ports="));
     if (ports > EXEC_PORTS) ports = EXEC_PORTS;
@@ -906,6 +903,7 @@ int main(void) {
     signal(SIGPIPE, SIG_IGN);
     inbuf = malloc(MAX_PAYLOAD + 5);
     if (!inbuf) die("malloc");
+    read_cmdline();
     load_modules();
     loopback_up();
     port = open_port();
