@@ -13,10 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -27,27 +25,16 @@ import tools.jackson.databind.JsonNode;
  * min <= median <= p99 and, where the backend has a raw engine, the raw figure and the ratio; the SVG is
  * well-formed with one series per backend. Bad input gets a 4xx and a one-line CLI error.
  */
-class BenchmarkIT {
+class BenchmarkIT extends SharedDaemon {
 
     private static final List<String> METRICS = List.of("cold_start_ms", "warm_start_ms", "memory_per_workload_mb",
             "max_concurrent", "hello_throughput_per_s", "cpu_1s_throughput_per_s");
 
-    @TempDir
-    static Path temp;
-    static DaemonProcess daemon;
-    static Http http;
     static List<String> available = new ArrayList<>();
 
     @BeforeAll
-    static void start() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
+    static void backends() {
         available.addAll(daemon.availableBackends());
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        if (daemon != null) daemon.close();
     }
 
     @Test

@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -19,29 +17,18 @@ import tools.jackson.databind.JsonNode;
  * the exposition, and each backend has its start, duration, final-status, running and memory series with the
  * labels the docs promise; the isolate pool and the API latency are there too.
  */
-class MetricsIT {
+class MetricsIT extends SharedDaemon {
 
     private static final String IMAGE = "vulcan-metrics-it/busybox:latest";
 
-    @TempDir
-    static Path temp;
-    static DaemonProcess daemon;
-    static Http http;
     static List<String> available = new ArrayList<>();
 
     @BeforeAll
-    static void start() {
-        daemon = DaemonProcess.start(temp.resolve("state"));
-        http = daemon.http();
+    static void backends() {
         available.addAll(daemon.availableBackends());
         if (available.contains("container") || available.contains("gvisor")) {
             BusyboxImage.importInto(http, temp, IMAGE);
         }
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        if (daemon != null) daemon.close();
     }
 
     /** One workload each backend can run: the runtime label it will carry, and the request. */
